@@ -1,0 +1,211 @@
+// HTTP(S) probe: one request (redirects only when asked), then each
+// expectation as its own check. Built on node:http rather than fetch so that
+// a custom CA, SNI and the peer certificate's expiry are all reachable.
+import { readFile } from 'node:fs/promises'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import type { TLSSocket } from 'node:tls'
+import { z } from 'zod'
+import { duration, readableFile, regex, urlWith } from '../src/config/fields.js'
+import { formatDuration } from '../src/duration.js'
+import { defineProbe, ProbeError, type CheckResult, type ProbeContext } from '../src/probe.js'
+import { displayTarget, SECRET_NAME } from '../src/redact.js'
+import { jsonSubsetMismatch } from '../src/json-subset.js'
+
+const MAX_REDIRECTS = 5
+const DAY_MS = 86_400_000
+
+const settings = {
+  url: urlWith('http', 'https'),
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
+  headers: z.record(z.string(), z.string()).default({}),
+  body: z.string().optional(),
+  follow_redirects: z.boolean().default(false),
+  /** Bytes of body read at most: a hostile endpoint streaming forever is cut here. */
+  max_body_bytes: z.int().positive().default(1024 * 1024),
+  tls: z
+    .strictObject({
+      ca_file: readableFile.optional(),
+      insecure: z.boolean().default(false),
+      server_name: z.string().optional(),
+    })
+    .optional(),
+  expect: z
+    .strictObject({
+      status: z.array(z.int().min(100).max(599)).min(1).optional(),
+      json: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
+      body_contains: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+      body_matches: regex.optional(),
+      max_latency: duration.optional(),
+      cert_min_validity: duration.prefault('14d'),
+    })
+    .prefault({}),
+}
+
+type Service = z.infer<z.ZodObject<typeof settings>>
+
+interface Response {
+  status: number
+  body: string
+  truncated: boolean
+  certValidTo?: number
+  url: string
+}
+
+export default defineProbe({
+  kind: 'http',
+  settings,
+
+  checkNames(svc) {
+    const e = svc.expect
+    const names = ['status']
+    if (e.json !== undefined) names.push('json')
+    if (e.body_contains !== undefined) names.push('body_contains')
+    if (e.body_matches !== undefined) names.push('body_matches')
+    if (e.max_latency !== undefined) names.push('max_latency')
+    if (svc.url.startsWith('https:')) names.push('cert_expiry')
+    return names
+  },
+
+  target: (svc) => displayTarget(svc.url),
+
+  secrets(svc, into) {
+    into.addUrl(svc.url)
+    for (const [name, value] of Object.entries(svc.headers)) {
+      if (SECRET_NAME.test(name)) into.add(value.replace(/^(Bearer|Basic|Token)\s+/i, ''))
+    }
+  },
+
+  async run(svc, ctx) {
+    const started = performance.now()
+    const res = await fetchFollowing(svc, ctx)
+    const latencyMs = performance.now() - started
+    const e = svc.expect
+    const checks: CheckResult[] = []
+
+    const statusOk = e.status ? e.status.includes(res.status) : res.status >= 200 && res.status < 300
+    checks.push({ name: 'status', ok: statusOk, detail: `got ${res.status}, expected ${e.status ? e.status.join(' or ') : '2xx'}` })
+
+    if (e.json !== undefined) checks.push(jsonCheck(res.body, e.json))
+    if (e.body_contains !== undefined) {
+      const wanted = Array.isArray(e.body_contains) ? e.body_contains : [e.body_contains]
+      const missing = wanted.filter((w) => !res.body.includes(w))
+      checks.push({ name: 'body_contains', ok: missing.length === 0, detail: missing.length ? `body lacks ${missing.map((m) => JSON.stringify(m)).join(', ')}` : undefined })
+    }
+    if (e.body_matches !== undefined) {
+      const ok = e.body_matches.test(res.body)
+      checks.push({ name: 'body_matches', ok, detail: ok ? undefined : `body does not match /${e.body_matches.source}/` })
+    }
+    if (e.max_latency !== undefined) {
+      const ok = latencyMs <= e.max_latency
+      checks.push({ name: 'max_latency', ok, detail: `${formatDuration(latencyMs)} (limit ${formatDuration(e.max_latency)})` })
+    }
+    if (res.certValidTo !== undefined) {
+      const left = res.certValidTo - Date.now()
+      const ok = left >= e.cert_min_validity
+      checks.push({
+        name: 'cert_expiry',
+        ok,
+        detail: `certificate expires ${new Date(res.certValidTo).toISOString()} (${Math.floor(left / DAY_MS)} days; at least ${formatDuration(e.cert_min_validity)} wanted)`,
+      })
+    }
+
+    return {
+      checks,
+      reason: statusOk ? 'expectation' : 'status',
+      info: { status_code: res.status, latency_ms: Math.round(latencyMs), ...(res.truncated ? { body_truncated_at: svc.max_body_bytes } : {}), ...(res.url !== svc.url ? { final_url: displayTarget(res.url) } : {}) },
+      certExpiresAt: res.certValidTo,
+    }
+  },
+
+  discover(env) {
+    // API_HEALTH_URL=http://... → service "api" probed over HTTP.
+    return Object.entries(env)
+      .filter(([name, value]) => /^[A-Z0-9_]+_HEALTH_URL$/.test(name) && value)
+      .map(([name, value]) => ({
+        from: name,
+        service: { name: name.slice(0, -'_HEALTH_URL'.length).toLowerCase().replace(/_/g, '-'), group: 'discovered', probe: 'http', url: value },
+      }))
+  },
+})
+
+function jsonCheck(body: string, expected: unknown): CheckResult {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body)
+  } catch {
+    return { name: 'json', ok: false, detail: 'body is not JSON' }
+  }
+  const mismatch = jsonSubsetMismatch(expected, parsed)
+  return { name: 'json', ok: mismatch === undefined, detail: mismatch }
+}
+
+async function fetchFollowing(svc: Service, ctx: ProbeContext): Promise<Response> {
+  const ca = svc.tls?.ca_file ? await readFile(svc.tls.ca_file) : undefined
+  let url = svc.url
+  let method = svc.method
+  let body = svc.body
+  let headers = svc.headers
+  for (let hop = 0; ; hop++) {
+    const res = await fetchOnce(url, method, headers, body, svc, ca, ctx)
+    const location = res.location
+    if (!svc.follow_redirects || !location || res.status < 300 || res.status >= 400) return res
+    if (hop === MAX_REDIRECTS) throw new ProbeError('error', `more than ${MAX_REDIRECTS} redirects`)
+    const next = new URL(location, url)
+    // Credentials stay with the origin that was configured.
+    if (next.origin !== new URL(url).origin) headers = {}
+    if (res.status !== 307 && res.status !== 308) {
+      method = method === 'HEAD' ? 'HEAD' : 'GET'
+      body = undefined
+    }
+    url = next.href
+  }
+}
+
+function fetchOnce(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  svc: Service,
+  ca: Buffer | undefined,
+  ctx: ProbeContext,
+): Promise<Response & { location?: string }> {
+  const https = url.startsWith('https:')
+  const request = https ? httpsRequest : httpRequest
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method,
+      headers: { 'user-agent': 'groundtruth', ...headers },
+      signal: ctx.signal,
+      // A fresh socket per probe: a pooled one would hide connection failures
+      // and skip the TLS handshake whose certificate we want to see.
+      agent: false,
+      ...(https ? { ca, rejectUnauthorized: !svc.tls?.insecure, servername: svc.tls?.server_name } : {}),
+    })
+    req.on('error', reject)
+    req.on('response', (res: IncomingMessage) => {
+      const cert = https ? (res.socket as TLSSocket).getPeerCertificate?.() : undefined
+      const certValidTo = cert?.valid_to ? Date.parse(cert.valid_to) : undefined
+      readBody(res, method === 'HEAD' ? 0 : svc.max_body_bytes).then(({ text, truncated }) => {
+        resolve({ status: res.statusCode ?? 0, body: text, truncated, certValidTo, url, location: res.headers.location })
+      }, reject)
+    })
+    req.end(body)
+  })
+}
+
+async function readBody(res: IncomingMessage, limit: number): Promise<{ text: string; truncated: boolean }> {
+  const chunks: Buffer[] = []
+  let size = 0
+  let truncated = false
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    chunks.push(chunk)
+    size += chunk.length
+    if (size > limit) {
+      truncated = limit > 0
+      break // leaving the loop destroys the stream and its socket
+    }
+  }
+  return { text: Buffer.concat(chunks).subarray(0, limit).toString('utf8'), truncated }
+}

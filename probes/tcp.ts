@@ -1,0 +1,85 @@
+// TCP probe: a connection to host:port, optionally a line sent and a banner
+// expected back (SMTP, SSH, Redis' inline PING ...).
+import { Socket } from 'node:net'
+import { z } from 'zod'
+import { duration, hostPort, regex, splitHostPort } from '../src/config/fields.js'
+import { formatDuration } from '../src/duration.js'
+import { defineProbe, ProbeError, type CheckResult } from '../src/probe.js'
+
+/** Bytes of banner read at most: enough for any greeting, bounded for a hostile peer. */
+const MAX_BANNER = 4096
+
+const settings = {
+  address: hostPort,
+  /** Sent after connecting; `\n` and `\r` escapes are honoured as YAML writes them. */
+  send: z.string().optional(),
+  expect: z
+    .strictObject({
+      banner_contains: z.string().optional(),
+      banner_matches: regex.optional(),
+      max_latency: duration.optional(),
+    })
+    .prefault({}),
+}
+
+export default defineProbe({
+  kind: 'tcp',
+  settings,
+
+  checkNames(svc) {
+    const names: string[] = []
+    if (svc.expect.banner_contains !== undefined) names.push('banner_contains')
+    if (svc.expect.banner_matches !== undefined) names.push('banner_matches')
+    if (svc.expect.max_latency !== undefined) names.push('max_latency')
+    return names
+  },
+
+  target: (svc) => `tcp://${svc.address}`,
+
+  async run(svc, ctx) {
+    const { host, port } = splitHostPort(svc.address)
+    const started = performance.now()
+    const wantsBanner = svc.expect.banner_contains !== undefined || svc.expect.banner_matches !== undefined
+    const socket = new Socket()
+    try {
+      const banner = await new Promise<string>((resolve, reject) => {
+        let received = ''
+        const onAbort = () => reject(ctx.signal.reason)
+        ctx.signal.addEventListener('abort', onAbort, { once: true })
+        socket.on('error', reject)
+        socket.on('close', () => resolve(received))
+        socket.connect(port, host, () => {
+          if (svc.send !== undefined) socket.write(svc.send)
+          if (!wantsBanner) resolve('')
+        })
+        socket.on('data', (chunk: Buffer) => {
+          received += chunk.toString('utf8')
+          if (received.length >= MAX_BANNER || bannerComplete(received, svc.expect)) resolve(received.slice(0, MAX_BANNER))
+        })
+      })
+      const latencyMs = performance.now() - started
+      const checks: CheckResult[] = []
+      const shown = JSON.stringify(banner.length > 80 ? `${banner.slice(0, 77)}...` : banner)
+      if (svc.expect.banner_contains !== undefined) {
+        checks.push({ name: 'banner_contains', ok: banner.includes(svc.expect.banner_contains), detail: `banner ${shown}` })
+      }
+      if (svc.expect.banner_matches !== undefined) {
+        checks.push({ name: 'banner_matches', ok: svc.expect.banner_matches.test(banner), detail: `banner ${shown}` })
+      }
+      if (svc.expect.max_latency !== undefined) {
+        checks.push({ name: 'max_latency', ok: latencyMs <= svc.expect.max_latency, detail: `${formatDuration(latencyMs)} (limit ${formatDuration(svc.expect.max_latency)})` })
+      }
+      if (wantsBanner && banner === '') throw new ProbeError('expectation', 'connection closed before any banner arrived')
+      return { checks, info: { latency_ms: Math.round(latencyMs) } }
+    } finally {
+      socket.destroy()
+    }
+  },
+})
+
+/** Stop reading as soon as the banner satisfies the expectations, without waiting for the timeout. */
+function bannerComplete(received: string, expect: { banner_contains?: string; banner_matches?: RegExp }): boolean {
+  const containsOk = expect.banner_contains === undefined || received.includes(expect.banner_contains)
+  const matchesOk = expect.banner_matches === undefined || expect.banner_matches.test(received)
+  return (containsOk && matchesOk) || received.includes('\n')
+}

@@ -1,0 +1,176 @@
+// The command line (SPEC §1): serve, check, report, validate.
+// Exit codes: 0 ok / gates passed, 1 gates not met, 2 bad config or usage,
+// 3 an internal error (a bug: please report it).
+import { existsSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { ConfigError } from './config/errors.js'
+import { loadConfig, type Config } from './config/load.js'
+import { Daemon } from './daemon.js'
+import { discover } from './discover.js'
+import { Engine } from './engine.js'
+import { renderMarkdown, renderTable } from './format.js'
+import { createLogger, type Level } from './log.js'
+import type { SecretSet } from './redact.js'
+import { buildStatus } from './status.js'
+import { VERSION } from './version.js'
+
+export const DEFAULT_CONFIG = 'groundtruth.yml'
+export const DEFAULT_LISTEN = ':9469'
+
+const USAGE = `groundtruth ${VERSION}: measures what is actually working
+
+usage:
+  groundtruth serve    [--config FILE] [--listen [HOST]:PORT] [--log-level LEVEL]
+  groundtruth check    [--config FILE] [--format table|json|markdown]
+  groundtruth report   [--config FILE] [--out FILE]
+  groundtruth validate [--config FILE]
+
+--config defaults to ${DEFAULT_CONFIG} in the working directory; without one,
+services are discovered from the environment and .env (*_HEALTH_URL ...).
+--listen defaults to ${DEFAULT_LISTEN}.
+exit codes: 0 ok, 1 gates not met, 2 bad config or usage, 3 internal error.
+`
+
+export interface Io {
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+  isTTY: boolean
+  cwd: string
+  env: Record<string, string | undefined>
+}
+
+const processIo = (): Io => ({
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  isTTY: !!process.stdout.isTTY,
+  cwd: process.cwd(),
+  env: process.env,
+})
+
+class UsageError extends Error {}
+
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  try {
+    return await dispatch(argv, io)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr(`groundtruth: invalid configuration\n${err.message}\n`)
+      return 2
+    }
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`groundtruth: ${(err as Error).message}\n\n${USAGE}`)
+      return 2
+    }
+    io.stderr(`groundtruth: internal error: ${(err as Error).message}\n`)
+    return 3
+  }
+}
+
+async function dispatch(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    io.stdout(USAGE)
+    return command === undefined ? 2 : 0
+  }
+  if (command === '--version' || command === 'version') {
+    io.stdout(`${VERSION}\n`)
+    return 0
+  }
+  const { values } = parseArgs({
+    args: rest,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      listen: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string', short: 'o' },
+      'log-level': { type: 'string' },
+    },
+  })
+  const load = configLoader(values.config, io)
+  switch (command) {
+    case 'validate': {
+      const config = await load()
+      io.stdout(`${config.file}: ok, ${config.services.length} services\n`)
+      return 0
+    }
+    case 'check':
+      return check(await load(), values.format ?? 'table', io)
+    case 'report': {
+      const config = await load()
+      const report = renderMarkdown(buildStatus(await new Engine(config, createLogger({ level: 'warn', secrets: () => config.secrets })).runAll(), config), config.file)
+      if (values.out) await writeFile(values.out, report)
+      else io.stdout(report)
+      return 0
+    }
+    case 'serve':
+      return serve(load, values.listen ?? DEFAULT_LISTEN, values['log-level'] ?? 'info', io)
+    default:
+      throw new UsageError(`unknown command "${command}"`)
+  }
+}
+
+/** The config source: the named file, groundtruth.yml here, or discovery. */
+function configLoader(path: string | undefined, io: Io): () => Promise<Config> {
+  if (path !== undefined) return () => loadConfig(resolve(io.cwd, path), io.env)
+  const here = resolve(io.cwd, DEFAULT_CONFIG)
+  if (existsSync(here)) return () => loadConfig(here, io.env)
+  return async () => {
+    const { config, found } = await discover(io.cwd, io.env)
+    io.stderr(`groundtruth: no ${DEFAULT_CONFIG}; discovered:\n${found.map((f) => `  - ${f}\n`).join('')}`)
+    return config
+  }
+}
+
+async function check(config: Config, format: string, io: Io): Promise<number> {
+  if (!['table', 'json', 'markdown'].includes(format)) throw new UsageError(`--format must be table, json or markdown, not "${format}"`)
+  const engine = new Engine(config, createLogger({ level: 'warn', secrets: () => config.secrets }))
+  const doc = buildStatus(await engine.runAll(), config)
+  if (format === 'json') io.stdout(JSON.stringify(doc, null, 2) + '\n')
+  else if (format === 'markdown') io.stdout(renderMarkdown(doc, config.file))
+  else io.stdout(renderTable(doc, io.isTTY))
+  return doc.gates.passed ? 0 : 1
+}
+
+export function parseListen(listen: string): { host?: string; port: number } {
+  const m = /^(?:(\[[^\]]+\]|[^:]*):)?(\d{1,5})$/.exec(listen)
+  const port = Number(m?.[2])
+  if (!m || port < 1 || port > 65535) throw new UsageError(`--listen expects [HOST]:PORT such as ${DEFAULT_LISTEN} or 127.0.0.1:9469, not "${listen}"`)
+  const host = m[1]?.replace(/^\[(.*)\]$/, '$1')
+  return { host: host || undefined, port }
+}
+
+async function serve(load: () => Promise<Config>, listen: string, level: string, io: Io): Promise<number> {
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error, not "${level}"`)
+  const { host, port } = parseListen(listen)
+  let secrets: SecretSet | undefined
+  const log = createLogger({ level: level as Level, secrets: () => secrets, write: (line) => io.stderr(line + '\n') })
+  const daemon = await Daemon.create({
+    load: async () => {
+      const config = await load()
+      secrets = config.secrets
+      return config
+    },
+    log,
+  })
+  await daemon.listen(port, host)
+  log.info('groundtruth listening', { listen, version: VERSION, config: daemon.config.file, services: daemon.config.services.length })
+  // Probing starts once the server listens, so a service that probes groundtruth itself finds it up.
+  void daemon.startProbing()
+
+  const onHup = () => void daemon.reload()
+  process.on('SIGHUP', onHup)
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info('shutting down', { signal })
+      resolve()
+    }
+    process.once('SIGTERM', shutdown)
+    process.once('SIGINT', shutdown)
+  })
+  process.off('SIGHUP', onHup)
+  await daemon.stop()
+  return 0
+}

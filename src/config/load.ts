@@ -1,0 +1,226 @@
+// Reads, expands and validates a configuration. Every problem found is
+// reported at once with the file, the key path and, when the YAML is at
+// hand, the line; nothing is started from a config that has a problem.
+import { readFile } from 'node:fs/promises'
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml'
+import { z } from 'zod'
+import { PROBE_KINDS } from '../../probes/index.js'
+import type { BaseService } from '../probe.js'
+import { SecretSet } from '../redact.js'
+import { ConfigError, formatPath, type ConfigProblem } from './errors.js'
+import { expandEnv } from './expand.js'
+import { baseServiceShape, topLevelSchema, type EnvSourceConfig } from './schema.js'
+
+/** A validated service: the common keys plus its probe kind's settings. */
+export type ServiceConfig = BaseService & { interval?: number; schedule?: string } & Record<string, unknown>
+
+export interface Config {
+  file: string
+  environment: string
+  concurrency: number
+  defaults: { interval: number; timeout: number }
+  services: ServiceConfig[]
+  env: EnvSourceConfig[]
+  gates: { min_ready_ratio: number }
+  /** Every secret value the config holds, to mask wherever text leaves the process. */
+  secrets: SecretSet
+}
+
+type Env = Record<string, string | undefined>
+
+export async function loadConfig(file: string, env: Env = process.env): Promise<Config> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new ConfigError(file, [{ path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? 'error'})` }])
+  }
+  return parseConfig(text, file, env)
+}
+
+export function parseConfig(text: string, file: string, env: Env = process.env): Config {
+  const lines = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false })
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({ path: '', message: `invalid YAML: ${e.message.split('\n')[0]}`, line: e.linePos?.[0].line, column: e.linePos?.[0].col })),
+    )
+  }
+  const locate = (p: ConfigProblem, path: PropertyKey[]): ConfigProblem => ({ ...p, ...positionOf(doc, lines, path) })
+  return validateConfig(doc.toJS() ?? {}, file, env, locate)
+}
+
+/**
+ * Validates an already-parsed config object (from YAML or from discovery).
+ * `locate` adds file positions when the caller has them.
+ */
+export function validateConfig(
+  raw: unknown,
+  file: string,
+  env: Env = process.env,
+  locate: (p: ConfigProblem, path: PropertyKey[]) => ConfigProblem = (p) => p,
+): Config {
+  const problems: ConfigProblem[] = []
+  const report = (path: PropertyKey[], message: string) => problems.push(locate({ path: formatPath(path), message }, path))
+
+  const expanded = expandEnv(raw, env)
+  // Unset variables are reported by the key that uses them.
+  for (const p of expanded.problems) problems.push(locate(p, pathFromString(p.path)))
+
+  const top = topLevelSchema.safeParse(expanded.value, { reportInput: true })
+  if (!top.success) {
+    zodProblems(top.error, [], report)
+    throw new ConfigError(file, problems)
+  }
+
+  const secrets = new SecretSet()
+  const services: ServiceConfig[] = []
+  top.data.services.forEach((rawService, i) => {
+    const service = validateService(rawService, ['services', i], report)
+    if (!service) return
+    service.timeout ??= top.data.defaults.timeout
+    if (service.schedule === undefined) service.interval ??= top.data.defaults.interval
+    if (service.interval !== undefined && service.timeout > service.interval) {
+      report(['services', i, 'timeout'], `expected a timeout no longer than the interval (${service.interval / 1000}s), so runs cannot pile up`)
+    }
+    PROBE_KINDS.get(service.probe)!.secrets?.(service as never, secrets)
+    services.push(service)
+  })
+
+  checkNamesAndDependencies(services, top.data.services, report)
+  if (problems.length > 0) throw new ConfigError(file, problems)
+  // Values that came from the environment may be credentials however they are used.
+  for (const value of expanded.substituted) if (looksSecret(value)) secrets.add(value)
+
+  return {
+    file,
+    environment: top.data.environment,
+    concurrency: top.data.concurrency,
+    defaults: top.data.defaults,
+    services,
+    env: top.data.env,
+    gates: top.data.gates,
+    secrets,
+  }
+}
+
+function validateService(raw: unknown, path: PropertyKey[], report: (path: PropertyKey[], message: string) => void): ServiceConfig | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    report(path, 'expected a mapping with at least "name" and "probe"')
+    return undefined
+  }
+  const probe = (raw as Record<string, unknown>).probe
+  const kind = typeof probe === 'string' ? PROBE_KINDS.get(probe) : undefined
+  if (!kind) {
+    const known = [...PROBE_KINDS.keys()].join(', ')
+    report([...path, 'probe'], probe === undefined ? `missing; expected one of: ${known}` : `unknown probe kind ${JSON.stringify(probe)}; expected one of: ${known}`)
+    return undefined
+  }
+  const schema = z
+    .strictObject({ ...baseServiceShape, ...kind.settings })
+    .refine((s) => !(s.interval !== undefined && s.schedule !== undefined), { message: 'expected either "interval" or "schedule", not both', path: ['schedule'] })
+  const parsed = schema.safeParse(raw, { reportInput: true })
+  if (!parsed.success) {
+    zodProblems(parsed.error, path, report)
+    return undefined
+  }
+  return parsed.data as ServiceConfig
+}
+
+function checkNamesAndDependencies(services: ServiceConfig[], raw: unknown[], report: (path: PropertyKey[], message: string) => void): void {
+  // Positions in the file, which differ from `services` when an entry failed validation.
+  const indexOf = new Map<ServiceConfig, number>()
+  for (const s of services) indexOf.set(s, raw.findIndex((r) => (r as { name?: unknown })?.name === s.name))
+  const firstByName = new Map<string, number>()
+  raw.forEach((r, i) => {
+    const name = (r as { name?: unknown } | null)?.name
+    if (typeof name !== 'string') return
+    const first = firstByName.get(name)
+    if (first === undefined) firstByName.set(name, i)
+    else report(['services', i, 'name'], `duplicate service name "${name}" (first defined at services[${first}]); expected unique names`)
+  })
+
+  const byName = new Map(services.map((s) => [s.name, s]))
+  for (const s of services) {
+    s.depends_on.forEach((dep, j) => {
+      const at = ['services', indexOf.get(s)!, 'depends_on', j]
+      if (dep === s.name) report(at, `a service cannot depend on itself`)
+      else if (!byName.has(dep) && !firstByName.has(dep)) report(at, `unknown service "${dep}"; expected one of: ${[...firstByName.keys()].join(', ')}`)
+    })
+  }
+
+  const cycle = findCycle(services, byName)
+  if (cycle) {
+    const from = byName.get(cycle[0]!)!
+    const j = from.depends_on.indexOf(cycle[1]!)
+    report(['services', indexOf.get(from)!, 'depends_on', j], `dependency cycle: ${cycle.join(' -> ')}; expected depends_on to form no loop`)
+  }
+}
+
+/** The first dependency cycle found, as names from a service back to itself. */
+export function findCycle(services: ServiceConfig[], byName: Map<string, ServiceConfig>): string[] | undefined {
+  const done = new Set<string>()
+  const onPath: string[] = []
+  const visit = (name: string): string[] | undefined => {
+    const at = onPath.indexOf(name)
+    if (at >= 0) return [...onPath.slice(at), name]
+    if (done.has(name)) return undefined
+    onPath.push(name)
+    for (const dep of byName.get(name)?.depends_on ?? []) {
+      if (dep === name) continue // reported as self-dependency
+      const cycle = visit(dep)
+      if (cycle) return cycle
+    }
+    onPath.pop()
+    done.add(name)
+    return undefined
+  }
+  for (const s of services) {
+    const cycle = visit(s.name)
+    if (cycle) return cycle
+  }
+  return undefined
+}
+
+function zodProblems(error: z.ZodError, prefix: PropertyKey[], report: (path: PropertyKey[], message: string) => void): void {
+  for (const issue of error.issues) {
+    const path = [...prefix, ...issue.path]
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) report([...path, key], 'unknown key')
+    } else if (issue.code === 'invalid_type' && issue.input === undefined) {
+      report(path, `missing; expected ${issue.expected}`)
+    } else if (issue.code === 'invalid_union' && 'errors' in issue) {
+      report(path, issue.message === 'Invalid input' ? describeUnion(issue) : issue.message)
+    } else {
+      report(path, issue.message)
+    }
+  }
+}
+
+function describeUnion(issue: z.core.$ZodIssueInvalidUnion): string {
+  const expected = issue.errors.flatMap((branch) => branch.filter((i) => i.code === 'invalid_type').map((i) => (i as z.core.$ZodIssueInvalidType).expected))
+  return expected.length ? `expected ${[...new Set(expected)].join(' or ')}` : 'invalid value'
+}
+
+function pathFromString(path: string): PropertyKey[] {
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map(([, key, index]) => (index !== undefined ? Number(index) : key!))
+}
+
+function positionOf(doc: Document, lines: LineCounter, path: PropertyKey[]): { line?: number; column?: number } {
+  // Walk up until a node exists: a missing key is reported at its parent.
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n) as (string | number)[], true)
+    if (isNode(node) && node.range) {
+      const pos = lines.linePos(node.range[0])
+      return { line: pos.line, column: pos.col }
+    }
+  }
+  return {}
+}
+
+function looksSecret(value: string): boolean {
+  // Long opaque strings without spaces: passwords, tokens, whole URLs with credentials.
+  return value.length >= 8 && !/\s/.test(value) && !/^\d+$/.test(value) && !/^(true|false)$/i.test(value)
+}

@@ -1,0 +1,59 @@
+// The configuration's shape (SPEC §2). Keys common to every service live
+// here; each probe kind adds its own through its `settings`.
+import cron from 'node-cron'
+import { z } from 'zod'
+import { duration } from './fields.js'
+
+export const SERVICE_NAME = /^[a-z0-9_-]+$/
+
+export const cronSchedule = z.string().superRefine((expr, ctx) => {
+  const result = cron.validateDetailed(expr)
+  if (!result.valid) {
+    const why = result.errors.map((e) => `${e.field}: ${e.message}`).join('; ')
+    ctx.addIssue({ code: 'custom', message: `expected a cron expression such as "*/5 * * * *" (${why})` })
+  }
+})
+
+export const baseServiceShape = {
+  name: z.string().regex(SERVICE_NAME, 'expected a name of lower-case letters, digits, "_" and "-"'),
+  group: z.string().min(1).default('default'),
+  probe: z.string(),
+  interval: duration.optional(),
+  schedule: cronSchedule.optional(),
+  timeout: duration.optional(),
+  depends_on: z.array(z.string()).default([]),
+  critical: z.boolean().default(false),
+  description: z.string().optional(),
+}
+
+const envSource = z
+  .strictObject({
+    file: z.string().optional(),
+    example: z.string().optional(),
+    source: z.literal('process').optional(),
+    required: z.array(z.string()).default([]),
+    environment: z.string().optional(),
+  })
+  .refine((s) => (s.file === undefined) !== (s.source === undefined), 'expected exactly one of "file" or "source: process"')
+
+export const topLevelSchema = z.strictObject({
+  defaults: z
+    .strictObject({
+      interval: duration.prefault('30s'),
+      timeout: duration.prefault('5s'),
+    })
+    .prefault({}),
+  /** Probes running at once at most; the rest wait their turn. */
+  concurrency: z.int().min(1).max(1000).default(16),
+  environment: z.string().min(1).default('production'),
+  services: z.array(z.unknown()).default([]),
+  env: z.array(envSource).default([]),
+  gates: z
+    .strictObject({
+      min_ready_ratio: z.number().min(0).max(1).default(1),
+    })
+    .prefault({}),
+})
+
+export type TopLevel = z.infer<typeof topLevelSchema>
+export type EnvSourceConfig = TopLevel['env'][number]

@@ -1,0 +1,31 @@
+// "Subset match" for expect.json: every key the config names must be present
+// with an equal value; keys the config does not name are ignored, and an
+// expected array element matches any element of the actual array.
+
+/** Undefined when `expected` is a subset of `actual`, else where and how they differ. */
+export function jsonSubsetMismatch(expected: unknown, actual: unknown, path = '$'): string | undefined {
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual)) return `${path}: expected an array, got ${show(actual)}`
+    for (const [i, item] of expected.entries()) {
+      if (!actual.some((candidate) => jsonSubsetMismatch(item, candidate) === undefined)) {
+        return `${path}: no element matches expected[${i}] ${show(item)}`
+      }
+    }
+    return undefined
+  }
+  if (expected !== null && typeof expected === 'object') {
+    if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return `${path}: expected an object, got ${show(actual)}`
+    for (const [key, value] of Object.entries(expected)) {
+      if (!(key in actual)) return `${path}.${key}: missing`
+      const inner = jsonSubsetMismatch(value, (actual as Record<string, unknown>)[key], `${path}.${key}`)
+      if (inner) return inner
+    }
+    return undefined
+  }
+  return expected === actual ? undefined : `${path}: expected ${show(expected)}, got ${show(actual)}`
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text
+}
