@@ -119,6 +119,10 @@ export class Daemon {
     const registry = this.registry
     registerResultMetrics(registry, () => this.engine.store.snapshot(), { counters: true })
     collectDefaultMetrics({ register: registry })
+    // prom-client also exports these gauges under a `_total` name, which
+    // `promtool check metrics` rightly flags; the same values stay available
+    // without the suffix (nodejs_active_handles ...).
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name)
     new Gauge({ name: 'groundtruth_build_info', help: 'Always 1; the labels say which groundtruth is running', labelNames: ['version', 'nodejs'], registers: [registry] }).set({ version: VERSION, nodejs: process.version }, 1)
     const daemon = this
     new Gauge({

@@ -3,11 +3,19 @@ import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { parseDuration } from '../duration.js'
 
+/** Node's timers overflow past this (about 24.8 days) and then fire after 1ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** A duration string ("500ms", "30s", "5m") parsed to milliseconds. */
 export const duration = z.string({ error: 'expected a duration such as "500ms", "30s" or "5m"' }).transform((text, ctx) => {
   const ms = parseDuration(text)
   if (ms === undefined || ms === 0) {
     ctx.addIssue({ code: 'custom', message: `expected a duration such as "500ms", "30s" or "5m", got "${text}"` })
+    return z.NEVER
+  }
+  // An `interval: 30d` would otherwise become a setInterval of 1ms.
+  if (ms > MAX_TIMER_MS) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration of at most 24d, got "${text}"` })
     return z.NEVER
   }
   return ms

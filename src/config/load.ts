@@ -45,7 +45,11 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
-      doc.errors.map((e) => ({ path: '', message: `invalid YAML: ${e.message.split('\n')[0]}`, line: e.linePos?.[0].line, column: e.linePos?.[0].col })),
+      // `linePos` is only filled in with prettyErrors, so the position comes from the offset.
+      doc.errors.map((e) => {
+        const at = lines.linePos(e.pos[0])
+        return { path: '', message: `invalid YAML: ${e.message.split('\n')[0]}`, line: at.line, column: at.col }
+      }),
     )
   }
   const locate = (p: ConfigProblem, path: PropertyKey[]): ConfigProblem => ({ ...p, ...positionOf(doc, lines, path) })
@@ -68,11 +72,18 @@ export function validateConfig(
   const expanded = expandEnv(raw, env)
   // Unset variables are reported by the key that uses them.
   for (const p of expanded.problems) problems.push(locate(p, pathFromString(p.path)))
+  // Messages echo bad values ("got ...", "unknown probe kind ..."), and a bad value
+  // may have come from the environment: mask those before the error leaves.
+  const fail = () => {
+    const mask = new SecretSet()
+    for (const value of expanded.substituted) if (looksSecret(value)) mask.add(value)
+    return new ConfigError(file, problems.map((p) => ({ ...p, message: mask.redact(p.message) })))
+  }
 
   const top = topLevelSchema.safeParse(expanded.value, { reportInput: true })
   if (!top.success) {
     zodProblems(top.error, [], report)
-    throw new ConfigError(file, problems)
+    throw fail()
   }
 
   const secrets = new SecretSet()
@@ -90,7 +101,7 @@ export function validateConfig(
   })
 
   checkNamesAndDependencies(services, top.data.services, report)
-  if (problems.length > 0) throw new ConfigError(file, problems)
+  if (problems.length > 0) throw fail()
   // Values that came from the environment may be credentials however they are used.
   for (const value of expanded.substituted) if (looksSecret(value)) secrets.add(value)
 
