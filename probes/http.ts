@@ -86,15 +86,18 @@ export default defineProbe({
     const statusOk = e.status ? e.status.includes(res.status) : res.status >= 200 && res.status < 300
     checks.push({ name: 'status', ok: statusOk, detail: `got ${res.status}, expected ${e.status ? e.status.join(' or ') : '2xx'}` })
 
-    if (e.json !== undefined) checks.push(jsonCheck(res.body, e.json))
+    // A body cut at max_body_bytes is judged as read; saying so keeps "body is
+    // not JSON" or "body lacks" from sending the operator after a healthy endpoint.
+    const cut = res.truncated ? ` (only the first ${svc.max_body_bytes} bytes were read: max_body_bytes)` : ''
+    if (e.json !== undefined) checks.push(jsonCheck(res.body, e.json, cut))
     if (e.body_contains !== undefined) {
       const wanted = Array.isArray(e.body_contains) ? e.body_contains : [e.body_contains]
       const missing = wanted.filter((w) => !res.body.includes(w))
-      checks.push({ name: 'body_contains', ok: missing.length === 0, detail: missing.length ? `body lacks ${missing.map((m) => JSON.stringify(m)).join(', ')}` : undefined })
+      checks.push({ name: 'body_contains', ok: missing.length === 0, detail: missing.length ? `body lacks ${missing.map((m) => JSON.stringify(m)).join(', ')}${cut}` : undefined })
     }
     if (e.body_matches !== undefined) {
       const ok = e.body_matches.test(res.body)
-      checks.push({ name: 'body_matches', ok, detail: ok ? undefined : `body does not match /${e.body_matches.source}/` })
+      checks.push({ name: 'body_matches', ok, detail: ok ? undefined : `body does not match /${e.body_matches.source}/${cut}` })
     }
     if (e.max_latency !== undefined) {
       const ok = latencyMs <= e.max_latency
@@ -129,12 +132,12 @@ export default defineProbe({
   },
 })
 
-function jsonCheck(body: string, expected: unknown): CheckResult {
+function jsonCheck(body: string, expected: unknown, cut: string): CheckResult {
   let parsed: unknown
   try {
     parsed = JSON.parse(body)
   } catch {
-    return { name: 'json', ok: false, detail: 'body is not JSON' }
+    return { name: 'json', ok: false, detail: `body is not JSON${cut}` }
   }
   const mismatch = jsonSubsetMismatch(expected, parsed)
   return { name: 'json', ok: mismatch === undefined, detail: mismatch }

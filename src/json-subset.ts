@@ -16,7 +16,9 @@ export function jsonSubsetMismatch(expected: unknown, actual: unknown, path = '$
   if (expected !== null && typeof expected === 'object') {
     if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return `${path}: expected an object, got ${show(actual)}`
     for (const [key, value] of Object.entries(expected)) {
-      if (!(key in actual)) return `${path}.${key}: missing`
+      // Own keys only: `in` also sees Object.prototype, so "constructor" counted as
+      // present and `{ __proto__: {} }` matched any object.
+      if (!Object.hasOwn(actual, key)) return `${path}.${key}: missing`
       const inner = jsonSubsetMismatch(value, (actual as Record<string, unknown>)[key], `${path}.${key}`)
       if (inner) return inner
     }

@@ -27,11 +27,20 @@ export async function runProbe(kind: ProbeKind, service: ServiceConfig, secrets:
   const started = performance.now()
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+    const expire = () => {
+      // Node's timers run on a millisecond clock cached by the event loop and can
+      // fire up to ~1ms early after synchronous work; "no answer within 300ms"
+      // must not be declared at 299.4ms, so wait out what is really left.
+      const left = service.timeout - (performance.now() - started)
+      if (left > 0) {
+        timer = setTimeout(expire, Math.ceil(left))
+        return
+      }
       const err = new ProbeError('timeout', `no answer within the ${formatDuration(service.timeout)} timeout`)
       controller.abort(err)
       reject(err)
-    }, service.timeout)
+    }
+    timer = setTimeout(expire, service.timeout)
   })
   const run = Promise.resolve().then(() => kind.run(service as never, { signal: controller.signal, timeoutMs: service.timeout, secrets }))
   // The losing side of the race may still reject later; that must not become an unhandled rejection.

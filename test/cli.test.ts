@@ -5,12 +5,11 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { main, parseListen, type Io } from '../src/cli.js'
+import { CLI, childEnv, ROOT } from './helpers/child.js'
 import { writeConfig } from './helpers/config.js'
 import { find, parseExposition, value } from './helpers/metrics.js'
 import { closedPort, httpServer, tarpit } from './helpers/servers.js'
 
-const ROOT = new URL('..', import.meta.url).pathname
-const BIN = join(ROOT, 'src/bin.ts')
 
 function capture(cwd = ROOT, env: Record<string, string | undefined> = {}): Io & { out: string; err: string } {
   const io = { out: '', err: '', isTTY: false, cwd, env, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) }
@@ -169,7 +168,7 @@ services:
   - { name: tarpit-https, probe: http, url: "https://127.0.0.1:${pit.port}/" }
 `)
   const started = Date.now()
-  const res = spawnSync(process.execPath, ['--import', 'tsx', BIN, 'check', '--config', file, '--format', 'json'], { cwd: ROOT, encoding: 'utf8', timeout: 15_000 })
+  const res = spawnSync(process.execPath, [...CLI, 'check', '--config', file, '--format', 'json'], { cwd: ROOT, env: childEnv(), encoding: 'utf8', timeout: 15_000 })
   const elapsed = Date.now() - started
   t.equal(res.signal, null, 'not killed by the 15 s guard: it exited by itself')
   t.equal(res.status, 1)
@@ -182,7 +181,7 @@ t.test('serve: SIGHUP reloads, a broken file is refused, SIGTERM exits cleanly',
   const { api, down } = await peers(t)
   const { file } = writeConfig(configFor(api.port, down))
   const port = await closedPort()
-  const child = spawn(process.execPath, ['--import', 'tsx', BIN, 'serve', '--config', file, '--listen', `127.0.0.1:${port}`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...CLI, 'serve', '--config', file, '--listen', `127.0.0.1:${port}`], { cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (d) => (stderr += d))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))

@@ -2,7 +2,7 @@
 // reported at once with the file, the key path and, when the YAML is at
 // hand, the line; nothing is started from a config that has a problem.
 import { readFile } from 'node:fs/promises'
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml'
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
 import { z } from 'zod'
 import { PROBE_KINDS } from '../../probes/index.js'
 import type { BaseService } from '../probe.js'
@@ -81,27 +81,34 @@ export function validateConfig(
   }
 
   const top = topLevelSchema.safeParse(expanded.value, { reportInput: true })
-  if (!top.success) {
-    zodProblems(top.error, [], report)
-    throw fail()
-  }
+  if (!top.success) zodProblems(top.error, [], report)
+  // A typo elsewhere in the file must not hide the services' problems: check
+  // them against whatever of the top level is usable.
+  const rawTop = (expanded.value ?? {}) as { services?: unknown; defaults?: unknown }
+  const rawServices = top.success ? top.data.services : Array.isArray(rawTop.services) ? (rawTop.services as unknown[]) : []
+  const defaults = top.success ? top.data.defaults : topLevelSchema.shape.defaults.safeParse(rawTop.defaults).data
 
   const secrets = new SecretSet()
   const services: ServiceConfig[] = []
-  top.data.services.forEach((rawService, i) => {
+  // Positions in the file, which differ from `services` when an entry failed validation.
+  const indexOf = new Map<ServiceConfig, number>()
+  rawServices.forEach((rawService, i) => {
     const service = validateService(rawService, ['services', i], report)
     if (!service) return
-    service.timeout ??= top.data.defaults.timeout
-    if (service.schedule === undefined) service.interval ??= top.data.defaults.interval
+    if (defaults) {
+      service.timeout ??= defaults.timeout
+      if (service.schedule === undefined) service.interval ??= defaults.interval
+    }
     if (service.interval !== undefined && service.timeout > service.interval) {
       report(['services', i, 'timeout'], `expected a timeout no longer than the interval (${service.interval / 1000}s), so runs cannot pile up`)
     }
     PROBE_KINDS.get(service.probe)!.secrets?.(service as never, secrets)
     services.push(service)
+    indexOf.set(service, i)
   })
 
-  checkNamesAndDependencies(services, top.data.services, report)
-  if (problems.length > 0) throw fail()
+  checkNamesAndDependencies(services, rawServices, indexOf, report)
+  if (problems.length > 0 || !top.success) throw fail()
   // Values that came from the environment may be credentials however they are used.
   for (const value of expanded.substituted) if (looksSecret(value)) secrets.add(value)
 
@@ -140,10 +147,13 @@ function validateService(raw: unknown, path: PropertyKey[], report: (path: Prope
   return parsed.data as ServiceConfig
 }
 
-function checkNamesAndDependencies(services: ServiceConfig[], raw: unknown[], report: (path: PropertyKey[], message: string) => void): void {
-  // Positions in the file, which differ from `services` when an entry failed validation.
-  const indexOf = new Map<ServiceConfig, number>()
-  for (const s of services) indexOf.set(s, raw.findIndex((r) => (r as { name?: unknown })?.name === s.name))
+function checkNamesAndDependencies(
+  services: ServiceConfig[],
+  raw: unknown[],
+  // Recorded, not looked up by name: a duplicate name would point at the first entry.
+  indexOf: Map<ServiceConfig, number>,
+  report: (path: PropertyKey[], message: string) => void,
+): void {
   const firstByName = new Map<string, number>()
   raw.forEach((r, i) => {
     const name = (r as { name?: unknown } | null)?.name
@@ -222,13 +232,23 @@ function pathFromString(path: string): PropertyKey[] {
 function positionOf(doc: Document, lines: LineCounter, path: PropertyKey[]): { line?: number; column?: number } {
   // Walk up until a node exists: a missing key is reported at its parent.
   for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n) as (string | number)[], true)
+    const node = keyOrNode(doc, path.slice(0, n) as (string | number)[])
     if (isNode(node) && node.range) {
       const pos = lines.linePos(node.range[0])
       return { line: pos.line, column: pos.col }
     }
   }
   return {}
+}
+
+/**
+ * A mapping entry is located at its key: a block value (`servces:` then a list)
+ * starts on a later line, and an unknown key is the key's fault. A list item at itself.
+ */
+function keyOrNode(doc: Document, path: (string | number)[]): unknown {
+  const parent = path.length > 0 ? doc.getIn(path.slice(0, -1), true) : undefined
+  const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === path.at(-1)) : undefined
+  return pair?.key ?? doc.getIn(path, true)
 }
 
 function looksSecret(value: string): boolean {
