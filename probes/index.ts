@@ -1,9 +1,14 @@
 // The probe kinds groundtruth knows. Adding a kind: one file beside this one,
 // its tests, and one line here.
 import type { ProbeKind } from '../src/probe.js'
+import elasticsearch from './elasticsearch.js'
 import http from './http.js'
+import minio from './minio.js'
+import postgres from './postgres.js'
+import rabbitmq from './rabbitmq.js'
+import redis from './redis.js'
 import tcp from './tcp.js'
 
 export const PROBE_KINDS: ReadonlyMap<string, ProbeKind> = new Map(
-  ([http, tcp] as unknown as ProbeKind[]).map((kind) => [kind.kind, kind]),
+  ([http, tcp, postgres, redis, rabbitmq, elasticsearch, minio] as unknown as ProbeKind[]).map((kind) => [kind.kind, kind]),
 )

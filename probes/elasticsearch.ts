@@ -1,0 +1,208 @@
+// Elasticsearch probe: GET /_cluster/health (the colour, judged against a
+// minimum), then HEAD /<index> for each expected index or alias.
+//
+// Connection strategy: every run builds a NEW client with its own http(s).Agent
+// and closes both at the end, on success, failure and timeout alike. A pooled,
+// already-authenticated connection would hide an auth change, a certificate
+// swap or a node that no longer accepts connections. No retries (maxRetries 0),
+// no sniffing: one probe is one honest attempt.
+import { z } from 'zod'
+import { readableFile, urlWith } from '../src/config/fields.js'
+import { defineProbe, ProbeError, type CheckResult } from '../src/probe.js'
+import { probeAgent, type ProbeAgent } from '../src/probe-agent.js'
+
+/** Cluster colours, worst first: a minimum of `yellow` accepts yellow and green. */
+const COLOURS = ['red', 'yellow', 'green'] as const
+type Colour = (typeof COLOURS)[number]
+
+const settings = {
+  /** `http(s)://[user:pass@]host:9200[/prefix]`; user and password become HTTP basic auth. */
+  url: urlWith('http', 'https'),
+  /** Base64 `id:key` API key (as Kibana shows it); wins over credentials in the URL. */
+  api_key: z.string().min(1).optional(),
+  tls: z
+    .strictObject({
+      ca_file: readableFile.optional(),
+      insecure: z.boolean().default(false),
+    })
+    .optional(),
+  expect: z
+    .strictObject({
+      /** Minimum cluster colour: green > yellow > red. */
+      status: z.enum(COLOURS).default('yellow'),
+      /** Indices (or aliases) that must exist: one `index:<name>` check each. */
+      indices: z
+        .array(z.string().min(1))
+        .default([])
+        .refine((names) => new Set(names).size === names.length, 'expected each index once'),
+    })
+    .prefault({}),
+}
+
+type Service = z.infer<z.ZodObject<typeof settings>>
+
+interface Health {
+  cluster_name?: string
+  status?: string
+  timed_out?: boolean
+  number_of_nodes?: number
+  number_of_data_nodes?: number
+  active_shards?: number
+  relocating_shards?: number
+  initializing_shards?: number
+  unassigned_shards?: number
+  active_shards_percent_as_number?: number
+}
+
+export default defineProbe({
+  kind: 'elasticsearch',
+  settings,
+
+  checkNames: (svc) => ['cluster_status', ...svc.expect.indices.map((name) => `index:${name}`)],
+
+  target: (svc) => hostPort(svc.url),
+
+  secrets(svc, into) {
+    into.addUrl(svc.url)
+    into.add(svc.api_key)
+  },
+
+  async run(svc, ctx) {
+    const started = performance.now()
+    const agent = await probeAgent({ https: svc.url.startsWith('https:'), ca_file: svc.tls?.ca_file, insecure: svc.tls?.insecure }, ctx.signal)
+    const url = new URL(svc.url)
+    const auth = svc.api_key
+      ? { apiKey: svc.api_key }
+      : url.username
+        ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) }
+        : undefined
+    url.username = ''
+    url.password = ''
+    // Loaded on first use: the client costs half a second of start-up that
+    // configs without Elasticsearch (and `validate`) should not pay.
+    const { Client, HttpConnection } = await import('@elastic/elasticsearch')
+    const client = new Client({
+      node: url.href,
+      auth,
+      // node:http underneath, so the socket and its errors are ours to see and to close.
+      Connection: HttpConnection,
+      agent: () => agent,
+      maxRetries: 0,
+      requestTimeout: ctx.timeoutMs,
+      sniffOnStart: false,
+      sniffOnConnectionFault: false,
+    })
+    try {
+      const request = { signal: ctx.signal }
+      let health: Health
+      try {
+        health = (await client.cluster.health({}, request)) as Health
+      } catch (err) {
+        throw explain(err, agent, 'GET /_cluster/health')
+      }
+      const colour = health.status
+      if (!isColour(colour)) throw new ProbeError('error', `GET /_cluster/health answered without a cluster status (${JSON.stringify(colour)}): is this Elasticsearch?`)
+      const info: Record<string, unknown> = {
+        cluster_status: colour,
+        cluster_name: health.cluster_name,
+        number_of_nodes: health.number_of_nodes,
+        number_of_data_nodes: health.number_of_data_nodes,
+        active_shards: health.active_shards,
+        relocating_shards: health.relocating_shards,
+        initializing_shards: health.initializing_shards,
+        unassigned_shards: health.unassigned_shards,
+        active_shards_percent: health.active_shards_percent_as_number,
+      }
+      const checks: CheckResult[] = [statusCheck(colour, svc.expect.status, health)]
+
+      for (const index of svc.expect.indices) {
+        let exists: boolean
+        try {
+          exists = await client.indices.exists({ index }, request)
+        } catch (err) {
+          throw explain(err, agent, `HEAD /${index}`, info)
+        }
+        checks.push({ name: `index:${index}`, ok: exists, detail: exists ? 'exists' : 'no such index or alias' })
+      }
+      info.latency_ms = Math.round(performance.now() - started)
+      return { checks, info }
+    } finally {
+      agent.close()
+      // Best effort: the sockets are already gone with the agent, and a failing
+      // close must not turn a measured outcome into an error.
+      await client.close().catch(() => {})
+    }
+  },
+
+  discover(env) {
+    const url = env.ELASTICSEARCH_URL
+    if (!url) return []
+    const service: Record<string, unknown> = { name: 'elasticsearch', group: 'infrastructure', probe: 'elasticsearch', url }
+    if (env.ELASTICSEARCH_API_KEY) service.api_key = env.ELASTICSEARCH_API_KEY
+    return [{ from: env.ELASTICSEARCH_API_KEY ? 'ELASTICSEARCH_URL, ELASTICSEARCH_API_KEY' : 'ELASTICSEARCH_URL', service }]
+  },
+})
+
+/** `host:port` with the scheme's default port made explicit; never the user or password. */
+function hostPort(raw: string): string {
+  const url = new URL(raw)
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`
+}
+
+function isColour(value: unknown): value is Colour {
+  return typeof value === 'string' && (COLOURS as readonly string[]).includes(value)
+}
+
+function statusCheck(colour: Colour, minimum: Colour, health: Health): CheckResult {
+  const ok = COLOURS.indexOf(colour) >= COLOURS.indexOf(minimum)
+  const shards =
+    colour === 'green'
+      ? ''
+      : ` (${health.unassigned_shards ?? '?'} unassigned, ${health.initializing_shards ?? '?'} initializing, ${health.relocating_shards ?? '?'} relocating shards)`
+  return { name: 'cluster_status', ok, detail: `${colour}${shards}; expected ${minimum}${minimum === 'green' ? '' : ' or better'}` }
+}
+
+
+/**
+ * The client's error as the runner should classify it: HTTP answers become
+ * `auth` or `status`; connection failures become the socket's own error (with
+ * its ECONNREFUSED/ENOTFOUND/TLS code, which the client's ConnectionError drops).
+ */
+function explain(err: unknown, agent: ProbeAgent, what: string, info?: Record<string, unknown>): unknown {
+  const e = err as { name?: string; message?: string; statusCode?: number; body?: unknown }
+  if (e?.name === 'ResponseError' && typeof e.statusCode === 'number') {
+    const why = errorSummary(e.body)
+    if (e.statusCode === 401 || e.statusCode === 403) {
+      return new ProbeError('auth', `${what}: HTTP ${e.statusCode}${why ? `: ${why}` : ''} (check the URL's credentials or api_key)`, info)
+    }
+    return new ProbeError('status', `${what}: HTTP ${e.statusCode}${why ? `: ${why}` : ''}`, info)
+  }
+  if (e?.name === 'ConnectionError' || e?.name === 'TimeoutError') {
+    if (agent.socketError) return agent.socketError
+    if (e.name === 'TimeoutError') return new ProbeError('timeout', `${what}: ${e.message ?? 'request timed out'}`, info)
+    // No socket error seen (e.g. the peer closed mid-answer): keep any errno named in the text.
+    const code = /\b(E[A-Z]{3,}|EAI_[A-Z]+)\b/.exec(e.message ?? '')?.[1]
+    return Object.assign(new Error(`${what}: ${e.message ?? 'connection failed'}`), code ? { code } : {})
+  }
+  return err
+}
+
+/** `type: reason` of an Elasticsearch error body, for the message. */
+function errorSummary(answer: unknown): string {
+  let body = answer
+  if (typeof answer === 'string') {
+    // HEAD answers are not deserialized by the client.
+    try {
+      body = JSON.parse(answer)
+    } catch {
+      return answer.slice(0, 200)
+    }
+  }
+  const error = (body as { error?: unknown } | undefined)?.error
+  if (typeof error === 'string') return error
+  if (error && typeof error === 'object') {
+    const { type, reason } = error as { type?: unknown; reason?: unknown }
+    return [type, reason].filter((part) => typeof part === 'string').join(': ')
+  }
+  return ''
+}
