@@ -134,6 +134,8 @@ export default defineProbe({
     }
   },
 
+  discoveredFrom: ['ELASTICSEARCH_URL'],
+
   discover(env) {
     const url = env.ELASTICSEARCH_URL
     if (!url) return []

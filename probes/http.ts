@@ -121,6 +121,8 @@ export default defineProbe({
     }
   },
 
+  discoveredFrom: ['*_HEALTH_URL'],
+
   discover(env) {
     // API_HEALTH_URL=http://... → service "api" probed over HTTP.
     return Object.entries(env)

@@ -149,6 +149,8 @@ export default defineProbe({
     }
   },
 
+  discoveredFrom: ['MINIO_ENDPOINT', 'S3_ENDPOINT'],
+
   discover(env) {
     const fromVar = env.MINIO_ENDPOINT ? 'MINIO_ENDPOINT' : env.S3_ENDPOINT ? 'S3_ENDPOINT' : undefined
     if (!fromVar) return []

@@ -166,6 +166,8 @@ export default defineProbe({
     }
   },
 
+  discoveredFrom: ['DATABASE_URL', 'POSTGRES_URL'],
+
   discover(env) {
     for (const name of ['DATABASE_URL', 'POSTGRES_URL']) {
       const value = env[name]

@@ -221,6 +221,8 @@ export default defineProbe({
     }
   },
 
+  discoveredFrom: ['RABBITMQ_URL', 'AMQP_URL'],
+
   discover(env) {
     for (const from of ['RABBITMQ_URL', 'AMQP_URL']) {
       const url = env[from]

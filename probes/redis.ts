@@ -173,6 +173,8 @@ export default defineProbe({
     }
   },
 
+  discoveredFrom: ['REDIS_URL'],
+
   discover(env) {
     const url = env.REDIS_URL
     return url ? [{ from: 'REDIS_URL', service: { name: 'redis', group: 'infrastructure', probe: 'redis', url } }] : []

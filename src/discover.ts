@@ -37,7 +37,8 @@ export async function discover(dir: string, processEnv: Env = process.env): Prom
     }
   }
   if (services.length === 0) {
-    const looked = 'no groundtruth.yml here and no service to discover (looked for *_HEALTH_URL in the environment and .env); write a config file or pass --config'
+    const variables = [...PROBE_KINDS.values()].flatMap((k) => k.discoveredFrom ?? []).join(', ')
+    const looked = `no groundtruth.yml here and no service to discover (looked for ${variables} in the environment and .env); write a config file or pass --config`
     throw new ConfigError(DISCOVERED, [{ path: '', message: looked }])
   }
   const envSources = dotenv ? [{ file: join(dir, '.env'), ...(hasExample ? { example: join(dir, '.env.example') } : {}) }] : []

@@ -15,6 +15,8 @@ export function parseDuration(text: string): number | undefined {
 /** The shortest readable form of a millisecond count, for messages. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`
-  if (ms % 60_000 !== 0 || ms < 60_000) return `${+(ms / 1000).toFixed(3)}s`
-  return `${ms / 60_000}m`
+  for (const unit of ['d', 'h', 'm'] as const) {
+    if (ms >= UNIT_MS[unit]! && ms % UNIT_MS[unit]! === 0) return `${ms / UNIT_MS[unit]!}${unit}`
+  }
+  return `${+(ms / 1000).toFixed(3)}s`
 }

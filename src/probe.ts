@@ -75,6 +75,8 @@ export interface ProbeKind<Settings extends z.ZodRawShape = z.ZodRawShape> {
   run(service: BaseService & z.infer<z.ZodObject<Settings>>, ctx: ProbeContext): Promise<ProbeOutcome>
   /** Services this kind can find from conventional environment variables (SPEC §2). */
   discover?(env: Record<string, string | undefined>): DiscoveredService[]
+  /** The variables `discover` looks at, for the message when nothing is found. */
+  discoveredFrom?: string[]
 }
 
 export interface DiscoveredService {

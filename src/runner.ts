@@ -62,7 +62,7 @@ export async function runProbe(kind: ProbeKind, service: ServiceConfig, secrets:
       reason: failed.length ? (outcome.reason ?? 'expectation') : undefined,
       error: failed.length ? secrets.redact(failed.map((c) => `${c.name}: ${c.detail ?? 'failed'}`).join('; ')) : undefined,
       checks: redacted,
-      info: outcome.info ?? {},
+      info: redactInfo(outcome.info ?? {}, secrets),
       certExpiresAt: outcome.certExpiresAt,
     })
   } catch (err) {
@@ -70,10 +70,15 @@ export async function runProbe(kind: ProbeKind, service: ServiceConfig, secrets:
     const error = secrets.redact(describeError(err))
     // Nothing could be checked: every expectation this service declares is reported as failed.
     const checks = kind.checkNames(service as never).map((name) => ({ name, ok: false, detail: `not evaluated: ${reason}` }))
-    return finish({ ok: false, reason, error, checks, info: err instanceof ProbeError ? (err.info ?? {}) : {} })
+    return finish({ ok: false, reason, error, checks, info: redactInfo(err instanceof ProbeError ? (err.info ?? {}) : {}, secrets) })
   } finally {
     clearTimeout(timer)
     // Tells the probe to release anything still open, on success as on failure.
     controller.abort(new ProbeError('error', 'probe finished'))
   }
+}
+
+/** Probes keep secrets out of `info`; this is the safety net for the strings among its values. */
+function redactInfo(info: Record<string, unknown>, secrets: SecretSet): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(info).map(([k, v]) => [k, typeof v === 'string' ? secrets.redact(v) : v]))
 }

@@ -48,4 +48,6 @@ t.test('durations', async (t) => {
   t.equal(formatDuration(1500), '1.5s')
   t.equal(formatDuration(120_000), '2m')
   t.equal(formatDuration(90_000), '90s')
+  t.equal(formatDuration(14 * 86_400_000), '14d')
+  t.equal(formatDuration(7_200_000), '2h')
 })

@@ -129,13 +129,37 @@ t.test('without a config file, services are discovered from the environment and 
   const empty = writeConfig('', 'unused.yml')
   io = capture(empty.dir, {})
   t.equal(await main(['check'], io), 2)
-  t.match(io.err, /no groundtruth\.yml here and no service to discover/)
+  t.match(io.err, /no groundtruth\.yml here and no service to discover \(looked for \*_HEALTH_URL, .*DATABASE_URL, POSTGRES_URL, .*REDIS_URL/)
 
   // groundtruth.yml in the working directory is the default config.
   const here = writeConfig(configFor(api.port, await closedPort(), 'gates: { min_ready_ratio: 0 }'))
   io = capture(here.dir, {})
   t.equal(await main(['validate'], io), 0)
   t.match(io.out, /groundtruth\.yml: ok, 3 services/)
+})
+
+t.test('infrastructure variables in .env become services in group infrastructure, on the real servers', async (t) => {
+  const { dir } = writeConfig('', 'unused.yml')
+  const planted = 'Pl4nted-db-pw-' + Date.now()
+  writeFileSync(
+    join(dir, '.env'),
+    [`DATABASE_URL=postgres://postgres:${planted}@127.0.0.1:5432/postgres`, 'REDIS_URL=redis://127.0.0.1:6379/0', 'export AMQP_URL="amqp://guest:guest@127.0.0.1:5672/"', 'NODE_ENV=production'].join('\n'),
+  )
+  const io = capture(dir, {})
+  t.equal(await main(['check', '--format', 'json'], io), 0, io.err)
+  t.match(io.err, /service postgres \(postgres\) from DATABASE_URL/)
+  t.match(io.err, /service redis \(redis\) from REDIS_URL/)
+  t.match(io.err, /service rabbitmq \(rabbitmq\) from AMQP_URL/)
+  const doc = JSON.parse(io.out)
+  t.same(
+    doc.services.map((s: { name: string; group: string; state: string; target: string }) => [s.name, s.group, s.state, s.target]),
+    [
+      ['postgres', 'infrastructure', 'ready', '127.0.0.1:5432/postgres'],
+      ['redis', 'infrastructure', 'ready', '127.0.0.1:6379/0'],
+      ['rabbitmq', 'infrastructure', 'ready', '127.0.0.1:5672//'],
+    ],
+  )
+  t.notOk((io.out + io.err).includes(planted), 'the password from .env is in no output (trust auth lets it in)')
 })
 
 t.test('usage errors exit 2 with the usage text', async (t) => {

@@ -172,20 +172,22 @@ t.test('every shipped config/*.yml validates', async (t) => {
 
 t.test('config/local.yml loads with its values', async (t) => {
   const config = await loadConfig(join(ROOT, 'config', 'local.yml'), {})
-  t.same(config.defaults, { interval: 15_000, timeout: 2_000 })
+  t.same(config.defaults, { interval: 15_000, timeout: 3_000 })
   t.equal(config.environment, 'development')
   t.same(config.gates, { min_ready_ratio: 0.75 })
   t.same(
     config.services.map((s) => [s.name, s.group, s.probe]),
     [
-      ['postgres', 'infrastructure', 'tcp'],
-      ['redis', 'infrastructure', 'tcp'],
-      ['rabbitmq', 'infrastructure', 'tcp'],
+      ['postgres', 'infrastructure', 'postgres'],
+      ['redis', 'infrastructure', 'redis'],
+      ['rabbitmq', 'infrastructure', 'rabbitmq'],
       ['groundtruth', 'self', 'http'],
     ],
   )
   const [postgres, redis] = config.services
   t.equal(postgres!.critical, true)
-  t.equal(redis!.send, 'PING\r\n', 'YAML escapes are honoured')
-  t.same(redis!.expect, { banner_contains: '+PONG' })
+  t.equal(postgres!.url, 'postgres://postgres@127.0.0.1:5432/postgres', '${DATABASE_URL:-...} default applies')
+  t.same(redis!.expect, { role: 'master', max_latency: 250 })
+  const withEnv = await loadConfig(join(ROOT, 'config', 'local.yml'), { REDIS_URL: 'redis://10.0.0.9:6380' })
+  t.equal(withEnv.services[1]!.url, 'redis://10.0.0.9:6380', 'the environment overrides it')
 })
