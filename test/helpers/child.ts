@@ -6,12 +6,15 @@ export const ROOT = new URL('../..', import.meta.url).pathname
 export const CLI = ['--import', 'tsx', join(ROOT, 'src/bin.ts')]
 
 /**
- * The environment for a child: without tap's coverage directory, because the
- * child compiles the TypeScript with tsx, whose line maps differ from tap's,
- * and merging both would scramble the parent's coverage of the same files.
+ * The environment for a child: without tap's coverage hooks (NODE_OPTIONS
+ * imports @tapjs/processinfo, which records the child's coverage too),
+ * because the child compiles the TypeScript with tsx, whose line maps differ
+ * from tap's, and merging both scrambles the coverage of the same files.
  */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra }
-  delete env.NODE_V8_COVERAGE
+  for (const key of Object.keys(env)) {
+    if (key === 'NODE_OPTIONS' || key === 'NODE_V8_COVERAGE' || key.startsWith('_TAPJS_PROCESSINFO')) delete env[key]
+  }
   return env
 }
