@@ -2,19 +2,17 @@
 import { join } from 'node:path'
 
 export const ROOT = new URL('../..', import.meta.url).pathname
-/** node arguments that run the CLI from source. */
-export const CLI = ['--import', 'tsx', join(ROOT, 'src/bin.ts')]
 
-/**
- * The environment for a child: without tap's coverage hooks (NODE_OPTIONS
- * imports @tapjs/processinfo, which records the child's coverage too),
- * because the child compiles the TypeScript with tsx, whose line maps differ
- * from tap's, and merging both scrambles the coverage of the same files.
- */
+// Under tap, a child compiles the TypeScript with the same loader as tap
+// (its ts-node import), so the coverage tap records for the child maps onto
+// the same lines as the parent's; with another loader (tsx) the two sets of
+// line maps would scramble each other when merged. Outside tap, tsx does.
+const tapTypescript = process.execArgv.find((arg) => arg.includes('@tapjs/typescript'))
+
+/** node arguments that run the CLI from source. */
+export const CLI = [...(tapTypescript ? [tapTypescript] : ['--import', 'tsx']), join(ROOT, 'src/bin.ts')]
+
+/** The environment for a child: ours plus `extra`. */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra }
-  for (const key of Object.keys(env)) {
-    if (key === 'NODE_OPTIONS' || key === 'NODE_V8_COVERAGE' || key.startsWith('_TAPJS_PROCESSINFO')) delete env[key]
-  }
-  return env
+  return { ...process.env, ...extra }
 }
