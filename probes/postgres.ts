@@ -47,6 +47,7 @@ import { readableFile, urlWith } from '../src/config/fields.js'
 import { formatDuration } from '../src/duration.js'
 import { classifyError } from '../src/classify.js'
 import { defineProbe, ProbeError, type CheckResult, type ProbeContext } from '../src/probe.js'
+import { readMigrations, migrationsSetting } from '../src/migrations/read.js'
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'no-verify', 'verify-ca', 'verify-full'] as const
 type SslMode = (typeof SSL_MODES)[number]
@@ -109,6 +110,8 @@ const settings = {
       query: z.string().trim().min(1).optional(),
     })
     .prefault({}),
+  /** Migration history to compare with the code: `{ tool, dir, table?, schema? }` or a list. */
+  migrations: migrationsSetting.optional(),
 }
 
 type Service = z.infer<z.ZodObject<typeof settings>>
@@ -155,7 +158,9 @@ export default defineProbe({
     const ep = endpoint(svc.url)
     const client = await connect(ep, await caFor(svc, ep), ctx, left)
     try {
-      return await inspect(client, svc, left)
+      const outcome = await inspect(client, svc, left)
+      // After the checks: the database answered, so its migration state is known (a down database emits none).
+      return svc.migrations ? { ...outcome, migrations: await readMigrations(client, svc.migrations, ctx.baseDir) } : outcome
     } catch (err) {
       if (!(err instanceof pg.DatabaseError)) throw err
       // The catalog queries are read-only and cheap: failing means no time was left, or a server problem.

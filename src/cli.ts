@@ -13,7 +13,7 @@ import { Engine } from './engine.js'
 import { renderMarkdown, renderTable } from './format.js'
 import { createLogger, type Level } from './log.js'
 import type { SecretSet } from './redact.js'
-import { buildStatus } from './status.js'
+import { buildStatus, type StatusDocument } from './status.js'
 import { VERSION } from './version.js'
 
 export const DEFAULT_CONFIG = 'groundtruth.yml'
@@ -100,7 +100,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       return check(await load(), values.format ?? 'table', io)
     case 'report': {
       const config = await load()
-      const report = renderMarkdown(buildStatus(await new Engine(config, createLogger({ level: 'warn', secrets: () => config.secrets })).runAll(), config), config.file)
+      const report = renderMarkdown(await runOnce(config, io), config.file)
       if (values.out) await writeFile(values.out, report)
       else io.stdout(report)
       return 0
@@ -126,12 +126,18 @@ function configLoader(path: string | undefined, io: Io): () => Promise<Config> {
 
 async function check(config: Config, format: string, io: Io): Promise<number> {
   if (!['table', 'json', 'markdown'].includes(format)) throw new UsageError(`--format must be table, json or markdown, not "${format}"`)
-  const engine = new Engine(config, createLogger({ level: 'warn', secrets: () => config.secrets }))
-  const doc = buildStatus(await engine.runAll(), config)
+  const doc = await runOnce(config, io)
   if (format === 'json') io.stdout(JSON.stringify(doc, null, 2) + '\n')
   else if (format === 'markdown') io.stdout(renderMarkdown(doc, config.file))
   else io.stdout(renderTable(doc, io.isTTY))
   return doc.gates.passed ? 0 : 1
+}
+
+/** Every probe and the env audit once: what `check` and `report` show. */
+async function runOnce(config: Config, io: Io): Promise<StatusDocument> {
+  const engine = new Engine(config, createLogger({ level: 'warn', secrets: () => config.secrets, write: (line) => io.stderr(line + '\n') }), io.cwd, io.env)
+  const snapshot = await engine.runAll()
+  return buildStatus(snapshot, config, engine.envFindings)
 }
 
 export function parseListen(listen: string): { host?: string; port: number } {

@@ -7,6 +7,7 @@ import { ConfigError } from './config/errors.js'
 import type { Config } from './config/load.js'
 import { Engine } from './engine.js'
 import type { Logger } from './log.js'
+import { registerEnvMetrics } from './env-metrics.js'
 import { registerResultMetrics } from './metrics.js'
 import { Scheduler } from './scheduler.js'
 import { createApp } from './server.js'
@@ -34,6 +35,7 @@ export class Daemon {
   #reloadAt = Date.now() / 1000
   #server?: Server
   #reloading?: Promise<ReloadOutcome>
+  #envTimer?: NodeJS.Timeout
 
   private constructor(
     config: Config,
@@ -51,6 +53,7 @@ export class Daemon {
 
   /** Starts probing; the returned promise settles when the first round is done. */
   startProbing(): Promise<void> {
+    this.#scheduleEnvAudit()
     return this.scheduler.start(this.config.services).then(() => {
       this.firstRoundDone = true
       this.options.log.info('first round of probes done', { services: this.config.services.length })
@@ -84,6 +87,7 @@ export class Daemon {
     this.engine.setConfig(config)
     this.scheduler.setConcurrency(config.concurrency)
     void this.scheduler.start(config.services)
+    this.#scheduleEnvAudit()
     this.#reloadOk = 1
     this.#reloadAt = Date.now() / 1000
     this.options.log.info('config reloaded', { file: config.file, services: config.services.length })
@@ -105,6 +109,7 @@ export class Daemon {
 
   /** Stops probing, waits for probes in flight, closes the server and its connections. */
   async stop(): Promise<void> {
+    clearInterval(this.#envTimer)
     await this.scheduler.stop()
     const server = this.#server
     if (!server) return
@@ -115,9 +120,19 @@ export class Daemon {
     })
   }
 
+  /** The env audit runs now and then at the default interval: files change without a reload. */
+  #scheduleEnvAudit(): void {
+    clearInterval(this.#envTimer)
+    const audit = () =>
+      void this.engine.auditEnvironment().catch((err: unknown) => this.options.log.error('env audit failed', { error: String(err) }))
+    audit()
+    this.#envTimer = setInterval(audit, this.config.defaults.interval)
+  }
+
   #registerMetrics(): void {
     const registry = this.registry
     registerResultMetrics(registry, () => this.engine.store.snapshot(), { counters: true })
+    registerEnvMetrics(registry, () => this.engine.envFindings)
     collectDefaultMetrics({ register: registry })
     // prom-client also exports these gauges under a `_total` name, which
     // `promtool check metrics` rightly flags; the same values stay available

@@ -4,6 +4,7 @@
 // with a registry of its own, as prom-client's explicit registries allow).
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { REASONS } from './probe.js'
+import type { MigrationStatus } from './migrations/types.js'
 import type { Snapshot } from './results.js'
 
 const LAST_RUN = 'from the last scheduled run, not measured at scrape time'
@@ -63,6 +64,8 @@ export function registerResultMetrics(registry: Registry, source: () => Snapshot
   gauge('groundtruth_tls_cert_expiry_timestamp_seconds', `When the certificate the service presented expires (Unix time), ${LAST_RUN}`, ['service'], (g, s) => {
     for (const r of s.records) if (r.last?.certExpiresAt !== undefined) g.set({ service: r.config.name }, r.last.certExpiresAt / 1000)
   })
+  registerMigrationGauges(gauge)
+
   // Ratios are withheld until every service has a result: a half-finished
   // first round would report a readiness that nobody measured.
   gauge('groundtruth_group_ready_ratio', `Ready services over services in the group, ${LAST_RUN}`, ['group'], (g, s) => {
@@ -95,5 +98,44 @@ export function registerResultMetrics(registry: Registry, source: () => Snapshot
   })
   counter('groundtruth_service_state_changes_total', 'Flips between up and down; a restart loop shows here', ['service'], (c, s) => {
     for (const r of s.records) c.inc({ service: r.config.name }, r.stateChanges)
+  })
+}
+
+type GaugeFactory = (name: string, help: string, labelNames: string[], fill: (g: Gauge, s: Snapshot) => void) => Gauge
+
+/**
+ * Migration gauges (SPEC §3). Emitted only for a database that answered on
+ * the last run: a down database shows no zeros that would look healthy. A
+ * reader that failed shows only `read_ok 0`; an unreadable directory leaves
+ * only `failed` and the last-applied time.
+ */
+function registerMigrationGauges(gauge: GaugeFactory): void {
+  // Without the directory, most tools cannot even say how many are applied
+  // (golang-migrate counts files up to its version): only failures stand.
+  const DB_FACTS = new Set(['failed'])
+  const counts: Array<[string, keyof MigrationStatus, string]> = [
+    ['applied', 'applied', 'Migrations recorded as applied in the database'],
+    ['available', 'available', "Migrations found in the code's migration directory"],
+    ['pending', 'pending', 'Migrations on disk and not applied'],
+    ['failed', 'failed', 'Migrations recorded as failed, unfinished or dirty (or a held migration lock)'],
+    ['unknown', 'unknown', 'Migrations applied in the database but not on disk ("ghost" revisions)'],
+    ['checksum_mismatch', 'checksumMismatch', 'Migrations applied, then edited on disk (tools that keep checksums)'],
+    ['heads', 'heads', 'Heads of the revision graph (Alembic); more than 1 means unmerged branches'],
+  ]
+  for (const [suffix, field, help] of counts) {
+    gauge(`groundtruth_migration_${suffix}`, `${help}, ${LAST_RUN}`, ['service', 'tool'], (g, s) => {
+      for (const r of s.records) {
+        for (const m of r.last?.migrations ?? []) {
+          if (m.error || (!m.dirReadable && !DB_FACTS.has(suffix))) continue
+          g.set({ service: r.config.name, tool: m.tool }, m[field] as number)
+        }
+      }
+    })
+  }
+  gauge('groundtruth_migration_last_applied_timestamp_seconds', `When the newest applied migration was applied (Unix time), ${LAST_RUN}`, ['service', 'tool'], (g, s) => {
+    for (const r of s.records) for (const m of r.last?.migrations ?? []) if (!m.error && m.lastAppliedAt !== undefined) g.set({ service: r.config.name, tool: m.tool }, m.lastAppliedAt / 1000)
+  })
+  gauge('groundtruth_migration_read_ok', `1 when the history table and the migration directory could both be read, ${LAST_RUN}`, ['service', 'tool'], (g, s) => {
+    for (const r of s.records) for (const m of r.last?.migrations ?? []) g.set({ service: r.config.name, tool: m.tool }, !m.error && m.dirReadable ? 1 : 0)
   })
 }

@@ -3,6 +3,7 @@
 // the deadline, does its own I/O, and reports checks; it never touches the
 // registry, the scheduler or another probe's state.
 import type { z } from 'zod'
+import type { MigrationStatus } from './migrations/types.js'
 import type { SecretSet } from './redact.js'
 
 /** The bounded set of failure reasons (SPEC §3); error text goes to logs and /status. */
@@ -26,6 +27,8 @@ export interface ProbeOutcome {
   info?: Record<string, unknown>
   /** Extra gauges, e.g. the TLS certificate's expiry. */
   certExpiresAt?: number
+  /** Migration status of a database (postgres services with `migrations:`). */
+  migrations?: MigrationStatus[]
 }
 
 export interface ProbeContext {
@@ -34,6 +37,8 @@ export interface ProbeContext {
   timeoutMs: number
   /** Known secrets of this configuration, for redacting texts a probe builds. */
   secrets: SecretSet
+  /** The config file's directory: relative paths in settings start here. */
+  baseDir: string
 }
 
 /** A failure whose reason the probe knows better than the error classifier. */

@@ -5,6 +5,7 @@ import { classifyError, describeError } from './classify.js'
 import type { ServiceConfig } from './config/load.js'
 import { formatDuration } from './duration.js'
 import { ProbeError, type CheckResult, type ProbeKind, type Reason } from './probe.js'
+import type { MigrationStatus } from './migrations/types.js'
 import type { SecretSet } from './redact.js'
 
 export interface ProbeResult {
@@ -20,9 +21,10 @@ export interface ProbeResult {
   finishedAt: number
   info: Record<string, unknown>
   certExpiresAt?: number
+  migrations?: MigrationStatus[]
 }
 
-export async function runProbe(kind: ProbeKind, service: ServiceConfig, secrets: SecretSet): Promise<ProbeResult> {
+export async function runProbe(kind: ProbeKind, service: ServiceConfig, secrets: SecretSet, baseDir = process.cwd()): Promise<ProbeResult> {
   const controller = new AbortController()
   const started = performance.now()
   let timer: NodeJS.Timeout | undefined
@@ -42,7 +44,7 @@ export async function runProbe(kind: ProbeKind, service: ServiceConfig, secrets:
     }
     timer = setTimeout(expire, service.timeout)
   })
-  const run = Promise.resolve().then(() => kind.run(service as never, { signal: controller.signal, timeoutMs: service.timeout, secrets }))
+  const run = Promise.resolve().then(() => kind.run(service as never, { signal: controller.signal, timeoutMs: service.timeout, secrets, baseDir }))
   // The losing side of the race may still reject later; that must not become an unhandled rejection.
   run.catch(() => {})
 
@@ -64,6 +66,7 @@ export async function runProbe(kind: ProbeKind, service: ServiceConfig, secrets:
       checks: redacted,
       info: redactInfo(outcome.info ?? {}, secrets),
       certExpiresAt: outcome.certExpiresAt,
+      ...(outcome.migrations ? { migrations: outcome.migrations.map((m) => (m.error ? { ...m, error: secrets.redact(m.error) } : m)) } : {}),
     })
   } catch (err) {
     const reason = controller.signal.aborted && !(err instanceof ProbeError) ? 'timeout' : classifyError(err)

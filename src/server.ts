@@ -4,7 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { Registry } from 'prom-client'
 import type { Daemon } from './daemon.js'
 import type { Logger } from './log.js'
-import { explain } from './format.js'
+import { configuredLine, envFindingLines, explain } from './format.js'
 import { percent } from './gates.js'
 import { registerResultMetrics } from './metrics.js'
 import { buildStatus } from './status.js'
@@ -46,7 +46,7 @@ export function createApp(daemon: Daemon, log: Logger): express.Express {
       started_at: new Date(daemon.startedAt).toISOString(),
       config: { file: daemon.config.file, last_reload_successful: reload.ok, last_reload_success_at: new Date(reload.at * 1000).toISOString() },
       scheduler: daemon.scheduler.load,
-      ...buildStatus(daemon.engine.store.snapshot(), daemon.config),
+      ...buildStatus(daemon.engine.store.snapshot(), daemon.config, daemon.engine.envFindings),
     })
   })
 
@@ -89,7 +89,7 @@ function asList(value: unknown): string[] {
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 function renderPage(daemon: Daemon): string {
-  const doc = buildStatus(daemon.engine.store.snapshot(), daemon.config)
+  const doc = buildStatus(daemon.engine.store.snapshot(), daemon.config, daemon.engine.envFindings)
   const colour = { ready: '#2e7d32', not_ready: '#ef6c00', down: '#c62828', pending: '#757575' }
   const groups = [...new Set(doc.services.map((s) => s.group))]
   const sections = groups.map((group) => {
@@ -115,6 +115,7 @@ ${rows}</table>`
  · environment <code>${escapeHtml(doc.environment)}</code> · gates ${doc.gates.passed ? 'passed' : 'failed'}</p>
 <p><a href="/metrics">/metrics</a> · <a href="/status">/status</a> · <a href="/-/healthy">/-/healthy</a> · <a href="/-/ready">/-/ready</a></p>
 ${sections.join('\n')}
+${doc.env.map((f) => `<h2>environment <code>${escapeHtml(f.source)}</code> — ${escapeHtml(configuredLine(f))}</h2><ul>${envFindingLines(f).map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`).join('\n')}
 </body></html>
 `
 }

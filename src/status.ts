@@ -2,6 +2,8 @@
 // of every human format. Texts in it are already redacted; values are the
 // ones the metrics carry, so the two never disagree.
 import type { Config } from './config/load.js'
+import type { EnvSourceFinding } from './env/index.js'
+import type { MigrationStatus } from './migrations/types.js'
 import { evaluateGates, type GateVerdict } from './gates.js'
 import type { CheckResult, Reason } from './probe.js'
 import type { Snapshot } from './results.js'
@@ -29,6 +31,8 @@ export interface ServiceStatus {
   failures: Record<string, number>
   state_changes: number
   info: Record<string, unknown>
+  /** Per migration tool: counts, current revision and the names behind them (postgres services with `migrations:`). */
+  migrations: MigrationStatus[]
 }
 
 export interface StatusDocument {
@@ -40,9 +44,11 @@ export interface StatusDocument {
   groups: Record<string, number>
   gates: GateVerdict & { min_ready_ratio: number }
   services: ServiceStatus[]
+  /** The env audit per source: names, states, rules and line numbers, never values. */
+  env: EnvSourceFinding[]
 }
 
-export function buildStatus(snapshot: Snapshot, config: Config): StatusDocument {
+export function buildStatus(snapshot: Snapshot, config: Config, env: EnvSourceFinding[] = []): StatusDocument {
   const services = snapshot.records.map((r): ServiceStatus => {
     const readiness = snapshot.readiness.get(r.config.name)!
     const last = r.last
@@ -68,6 +74,7 @@ export function buildStatus(snapshot: Snapshot, config: Config): StatusDocument 
       failures: Object.fromEntries(Object.entries(r.failures).filter(([, n]) => n > 0)),
       state_changes: r.stateChanges,
       info: last?.info ?? {},
+      migrations: last?.migrations ?? [],
     }
   })
   return {
@@ -78,5 +85,6 @@ export function buildStatus(snapshot: Snapshot, config: Config): StatusDocument 
     groups: Object.fromEntries(snapshot.ratios.groups),
     gates: { ...evaluateGates(snapshot, config), min_ready_ratio: config.gates.min_ready_ratio },
     services,
+    env,
   }
 }

@@ -84,7 +84,7 @@ t.test('check --format json has a stable shape', async (t) => {
     ],
   )
   const apiStatus = doc.services[0]
-  t.same(Object.keys(apiStatus).sort(), ['blocked_by', 'checks', 'critical', 'depends_on', 'duration_seconds', 'error', 'failures', 'group', 'info', 'last_run', 'last_success', 'name', 'probe', 'probes', 'reason', 'ready', 'state', 'state_changes', 'target', 'up'].sort())
+  t.same(Object.keys(apiStatus).sort(), ['blocked_by', 'checks', 'critical', 'depends_on', 'duration_seconds', 'error', 'failures', 'group', 'info', 'last_run', 'last_success', 'migrations', 'name', 'probe', 'probes', 'reason', 'ready', 'state', 'state_changes', 'target', 'up'].sort())
   t.same(apiStatus.checks, [{ name: 'status', ok: true, detail: 'got 200, expected 2xx' }, { name: 'json', ok: true }])
   t.same(doc.services[2].blocked_by, ['cache'])
 })

@@ -1,0 +1,140 @@
+// Migrations through the postgres probe, as a user configures them: a real
+// database carrying golang-migrate's and Prisma's history tables (exact DDL
+// of each tool, cited in their readers), gauges on the metrics, findings in
+// check's report, and no zeros when the database is down.
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import pg from 'pg'
+import { Registry } from 'prom-client'
+import t from 'tap'
+import { main, type Io } from '../src/cli.js'
+import { loadConfig } from '../src/config/load.js'
+import { Engine } from '../src/engine.js'
+import { silentLogger } from '../src/log.js'
+import { registerResultMetrics } from '../src/metrics.js'
+import { writeConfig } from './helpers/config.js'
+import { find, parseExposition, value } from './helpers/metrics.js'
+import { closedPort } from './helpers/servers.js'
+
+const DB = `gt_mig_probe_${randomBytes(4).toString('hex')}`
+const url = (db: string, port = 5432) => `postgres://postgres@127.0.0.1:${port}/${db}`
+
+async function sql(db: string, text: string, params: unknown[] = []) {
+  const client = new pg.Client({ connectionString: url(db) })
+  await client.connect()
+  try {
+    return await client.query(text, params)
+  } finally {
+    await client.end()
+  }
+}
+
+t.before(async () => {
+  await sql('postgres', `CREATE DATABASE ${DB}`)
+  // golang-migrate: ensureVersionTable + SetVersion(2, false).
+  await sql(DB, 'CREATE TABLE IF NOT EXISTS "schema_migrations" (version bigint not null primary key, dirty boolean not null)')
+  await sql(DB, 'INSERT INTO schema_migrations (version, dirty) VALUES (2, false)')
+  // Prisma: _prisma_migrations as prisma-engines creates it; one applied, one failed.
+  await sql(
+    DB,
+    `CREATE TABLE _prisma_migrations (id VARCHAR(36) PRIMARY KEY NOT NULL, checksum VARCHAR(64) NOT NULL, finished_at TIMESTAMPTZ,
+      migration_name VARCHAR(255) NOT NULL, logs TEXT, rolled_back_at TIMESTAMPTZ, started_at TIMESTAMPTZ NOT NULL DEFAULT now(), applied_steps_count INTEGER NOT NULL DEFAULT 0)`,
+  )
+  await sql(DB, `INSERT INTO _prisma_migrations VALUES ('a', $1, '2026-11-01T10:00:00Z', '20261101_init', NULL, NULL, '2026-11-01T10:00:00Z', 1)`, [sha(INIT_SQL)])
+  await sql(DB, `INSERT INTO _prisma_migrations VALUES ('b', $1, NULL, '20261102_users', 'ERROR: relation exists', NULL, '2026-11-02T10:00:00Z', 0)`, [sha(USERS_SQL)])
+})
+t.teardown(() => sql('postgres', `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`))
+
+const INIT_SQL = 'CREATE TABLE a (id int);\n'
+const USERS_SQL = 'CREATE TABLE users (id int);\n'
+const sha = (text: string) => createHash('sha256').update(text).digest('hex')
+
+function project(port = 5432) {
+  const { dir, file } = writeConfig(`
+services:
+  - name: db
+    group: infrastructure
+    probe: postgres
+    url: ${url(DB, port)}
+    migrations:
+      - { tool: golang-migrate, dir: db/migrations }
+      - { tool: prisma, dir: prisma/migrations }
+`)
+  mkdirSync(join(dir, 'db/migrations'), { recursive: true })
+  for (const f of ['1_init.up.sql', '1_init.down.sql', '2_users.up.sql', '3_posts.up.sql']) writeFileSync(join(dir, 'db/migrations', f), 'SELECT 1;\n')
+  for (const [name, text] of [['20261101_init', INIT_SQL], ['20261102_users', USERS_SQL], ['20261103_posts', 'CREATE TABLE posts (id int);\n']]) {
+    mkdirSync(join(dir, 'prisma/migrations', name!), { recursive: true })
+    writeFileSync(join(dir, 'prisma/migrations', name!, 'migration.sql'), text!)
+  }
+  return { dir, file }
+}
+
+async function metricsOf(file: string) {
+  const config = await loadConfig(file, {})
+  const engine = new Engine(config, silentLogger)
+  const registry = new Registry()
+  registerResultMetrics(registry, () => engine.store.snapshot(), { counters: true })
+  await engine.runAll()
+  return { samples: parseExposition(await registry.metrics()), engine }
+}
+
+t.test('each tool its gauges, relative dirs starting at the config file', async (t) => {
+  const { file } = project()
+  const { samples: s } = await metricsOf(file)
+  const gm = { service: 'db', tool: 'golang-migrate' }
+  const pr = { service: 'db', tool: 'prisma' }
+  t.equal(value(s, 'groundtruth_service_up', { service: 'db' }), 1, 'pending migrations do not make the database down')
+  t.same(
+    ['applied', 'available', 'pending', 'failed', 'unknown', 'checksum_mismatch', 'heads', 'read_ok'].map((m) => value(s, `groundtruth_migration_${m}`, gm)),
+    [2, 3, 1, 0, 0, 0, 1, 1],
+  )
+  t.same(
+    ['applied', 'available', 'pending', 'failed', 'unknown', 'checksum_mismatch', 'read_ok'].map((m) => value(s, `groundtruth_migration_${m}`, pr)),
+    [1, 3, 1, 1, 0, 0, 1],
+  )
+  t.equal(value(s, 'groundtruth_migration_last_applied_timestamp_seconds', pr), Date.parse('2026-11-01T10:00:00Z') / 1000)
+  t.same(find(s, 'groundtruth_migration_last_applied_timestamp_seconds', gm), [], 'golang-migrate keeps no time')
+})
+
+t.test('check and report name the pending and failed migrations', async (t) => {
+  const { file, dir } = project()
+  let out = ''
+  const io: Io = { stdout: (x) => void (out += x), stderr: () => {}, isTTY: false, cwd: dir, env: {} }
+  t.equal(await main(['check', '--config', file], io), 0)
+  t.match(out, /Migrations db golang-migrate: 2 applied, 3 on disk, 1 pending \(3\); current 2/)
+  t.match(out, /Migrations db prisma: 1 applied, 3 on disk, 1 pending \(20261103_posts\), 1 failed \(20261102_users\)/)
+  out = ''
+  t.equal(await main(['report', '--config', file], io), 0)
+  t.match(out, /## Migrations/)
+  t.match(out, /\| db \| prisma \| 20261101_init \| 1 \| 3 \| 1 \| 1 \| 0 \| 0 \| \d \|/)
+  out = ''
+  t.equal(await main(['check', '--config', file, '--format', 'json'], io), 0)
+  const db = JSON.parse(out).services[0]
+  t.same(db.migrations.map((m: { tool: string; names: { pending: string[] } }) => [m.tool, m.names.pending]), [['golang-migrate', ['3']], ['prisma', ['20261103_posts']]])
+})
+
+t.test('a missing directory is a finding; a down database emits no migration gauges', async (t) => {
+  const { file, dir } = project()
+  writeFileSync(file, (await import('node:fs')).readFileSync(file, 'utf8').replace('dir: db/migrations', 'dir: db/nowhere'))
+  const { samples: s } = await metricsOf(file)
+  const gm = { service: 'db', tool: 'golang-migrate' }
+  t.equal(value(s, 'groundtruth_migration_read_ok', gm), 0)
+  t.equal(value(s, 'groundtruth_migration_failed', gm), 0, 'what the database alone says still shows')
+  t.same(find(s, 'groundtruth_migration_applied', gm), [], 'golang-migrate counts applied files: unknown without them')
+  t.same(find(s, 'groundtruth_migration_available', gm), [], 'nothing counted from a directory that is not there')
+  t.same(find(s, 'groundtruth_migration_pending', gm), [])
+
+  const down = project(await closedPort())
+  const { samples: d } = await metricsOf(down.file)
+  t.equal(value(d, 'groundtruth_service_up', { service: 'db' }), 0)
+  t.same(d.filter((x) => x.name.startsWith('groundtruth_migration_')), [], 'no zeros that would look healthy')
+  t.ok(dir)
+})
+
+t.test('config: unknown tool and a tool twice are refused with their key path', async (t) => {
+  const bad = writeConfig(`services:\n  - { name: db, probe: postgres, url: "postgres://h/db", migrations: { tool: liquibase, dir: x } }\n`)
+  await t.rejects(loadConfig(bad.file, {}), /services\[0\]\.migrations(\.tool)?: /)
+  const twice = writeConfig(`services:\n  - { name: db, probe: postgres, url: "postgres://h/db", migrations: [{ tool: knex, dir: a }, { tool: knex, dir: b }] }\n`)
+  await t.rejects(loadConfig(twice.file, {}), /services\[0\]\.migrations: expected each tool once per service/)
+})

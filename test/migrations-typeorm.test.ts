@@ -1,0 +1,193 @@
+// The TypeORM reader against the machine's real PostgreSQL (127.0.0.1:5432,
+// trust auth). TypeORM is not installed here, so "migrations" is created with
+// the DDL TypeORM's PostgresQueryRunner emits for MigrationExecutor's table,
+// and rows are inserted as insertExecutedMigration does ({timestamp, name}):
+// clean, pending, ghost, name property vs class name, compiled JS, absent
+// table, absent directory, custom table and schema. Each case gets its own
+// database with a random name, dropped at the end.
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import t, { type Test } from 'tap'
+import { typeorm as reader } from '../src/migrations/typeorm.js'
+import type { MigrationStatus } from '../src/migrations/types.js'
+
+const BASE = `gt_mig_torm_${randomBytes(4).toString('hex')}`
+const databases: string[] = []
+const dirs: string[] = []
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
+
+async function newDb(): Promise<string> {
+  const name = `${BASE}_${databases.length}`
+  await admin(`CREATE DATABASE ${name}`)
+  databases.push(name)
+  return name
+}
+
+const url = (db: string) => `postgres://postgres@127.0.0.1:5432/${db}`
+
+async function withClient<T>(db: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url(db) })
+  await client.connect()
+  try {
+    return await fn(client)
+  } finally {
+    await client.end()
+  }
+}
+
+/** MigrationCreateCommand's TypeScript template, with the `name` field migration:generate adds. */
+const tsMigration = (cls: string, name = cls) => `import { MigrationInterface, QueryRunner } from "typeorm";
+
+export class ${cls} implements MigrationInterface {
+    name = '${name}'
+
+    public async up(queryRunner: QueryRunner): Promise<void> {
+        await queryRunner.query(\`UPDATE "user" SET name = 'bob'\`);
+    }
+
+    public async down(queryRunner: QueryRunner): Promise<void> {
+    }
+
+}
+`
+/** What tsc (CommonJS, no define semantics) makes of it. */
+const compiledJs = (cls: string) => `"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.${cls} = void 0;
+class ${cls} {
+    constructor() {
+        this.name = '${cls}';
+    }
+    async up(queryRunner) { }
+    async down(queryRunner) { }
+}
+exports.${cls} = ${cls};
+`
+
+function newDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gt-torm-'))
+  dirs.push(dir)
+  for (const [f, body] of Object.entries(files)) writeFileSync(join(dir, f), body)
+  return dir
+}
+
+/** PostgresQueryRunner.createTable for MigrationExecutor's Table, default name. */
+const CREATE = 'CREATE TABLE "migrations" ("id" SERIAL NOT NULL, "timestamp" bigint NOT NULL, "name" character varying NOT NULL, CONSTRAINT "PK_8c82d7f526340ab734260ea46be" PRIMARY KEY ("id"))'
+
+async function insert(db: string, names: string[], table = '"migrations"'): Promise<void> {
+  await withClient(db, async (c) => {
+    for (const n of names) await c.query(`INSERT INTO ${table}("timestamp", "name") VALUES ($1, $2)`, [Number(n.slice(-13)), n])
+  })
+}
+
+function read(db: string, dir: string, more: { table?: string; schema?: string } = {}): Promise<MigrationStatus> {
+  return withClient(db, (c) => reader.read(c, { tool: 'typeorm', dir, ...more }))
+}
+
+type Expect = Omit<MigrationStatus, 'tool' | 'notes' | 'lastAppliedAt' | 'dirReadable'> & { lastApplied: boolean; dirReadable?: boolean }
+
+function check(t: Test, s: MigrationStatus, e: Expect): void {
+  t.equal(s.tool, 'typeorm')
+  t.equal(s.applied, e.applied, 'applied')
+  t.equal(s.available, e.available, 'available')
+  t.equal(s.pending, e.pending, 'pending')
+  t.equal(s.failed, e.failed, 'failed')
+  t.equal(s.unknown, e.unknown, 'unknown')
+  t.equal(s.checksumMismatch, e.checksumMismatch, 'checksumMismatch')
+  t.equal(s.heads, e.heads, 'heads')
+  t.equal(s.current, e.current, 'current')
+  t.equal(s.lastAppliedAt !== undefined, e.lastApplied, 'lastAppliedAt presence')
+  t.equal(s.dirReadable, e.dirReadable ?? true, 'dirReadable')
+  t.same(s.names, e.names, 'names')
+}
+
+const none = { pending: [], failed: [], unknown: [], checksumMismatch: [] }
+
+t.teardown(async () => {
+  for (const db of databases) await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
+
+t.test('clean, pending, ghost; names from the name field, the class, compiled JS', async (t) => {
+  const db = await newDb()
+  const dir = newDir({
+    '1700000000000-CreateUsers.ts': tsMigration('CreateUsers1700000000000'),
+    '1700000000001-AddPosts.js': compiledJs('AddPosts1700000000001'),
+    // the `name` field wins over the class name (migration.name || constructor.name)
+    '1700000000002-Tags.ts': tsMigration('Tags1700000000002', 'RenamedTags1700000000002'),
+    'index.d.ts': 'export declare class Nope1700000000009 {}\n',
+    'README.md': 'class Nope1700000000008\n',
+  })
+  await withClient(db, (c) => c.query(CREATE))
+  await insert(db, ['CreateUsers1700000000000', 'AddPosts1700000000001', 'RenamedTags1700000000002'])
+
+  const clean = await read(db, dir)
+  check(t, clean, { applied: 3, available: 3, pending: 0, failed: 0, unknown: 0, checksumMismatch: 0, heads: 1, current: 'RenamedTags1700000000002', lastApplied: true, names: none })
+  t.equal(clean.lastAppliedAt, 1700000000002, 'the greatest "timestamp" column')
+  t.match(clean.notes.join('\n'), /does not record when it ran/)
+
+  writeFileSync(join(dir, '1700000000003-AddIndex.ts'), tsMigration('AddIndex1700000000003'))
+  const pending = await read(db, dir)
+  check(t, pending, { applied: 3, available: 4, pending: 1, failed: 0, unknown: 0, checksumMismatch: 0, heads: 1, current: 'RenamedTags1700000000002', lastApplied: true, names: { ...none, pending: ['AddIndex1700000000003'] } })
+
+  rmSync(join(dir, '1700000000001-AddPosts.js'))
+  const ghost = await read(db, dir)
+  check(t, ghost, { applied: 3, available: 3, pending: 1, failed: 0, unknown: 1, checksumMismatch: 0, heads: 1, current: 'RenamedTags1700000000002', lastApplied: true, names: { ...none, pending: ['AddIndex1700000000003'], unknown: ['AddPosts1700000000001'] } })
+})
+
+t.test('files TypeORM would refuse are notes, not migrations', async (t) => {
+  const db = await newDb()
+  const dir = newDir({
+    '1700000000000-A.ts': tsMigration('A1700000000000'),
+    'helpers.ts': 'export const x = 1 // the class of helpers\n',
+    'Bad.ts': 'export class BadMigration implements MigrationInterface {}\n',
+    '1700000000000-A.js': compiledJs('A1700000000000'),
+  })
+  const s = await read(db, dir)
+  check(t, s, { applied: 0, available: 1, pending: 1, failed: 0, unknown: 0, checksumMismatch: 0, heads: 1, current: undefined, lastApplied: false, names: { ...none, pending: ['A1700000000000'] } })
+  const notes = s.notes.join('\n')
+  t.match(notes, /helpers.ts: no migration class found/)
+  t.match(notes, /BadMigration does not end with a 13-digit timestamp/)
+  t.match(notes, /duplicate migration A1700000000000/)
+  t.match(notes, /history table migrations absent: nothing applied/)
+})
+
+t.test('directory absent: dirReadable false, database still read', async (t) => {
+  const db = await newDb()
+  await withClient(db, (c) => c.query(CREATE))
+  await insert(db, ['Init1700000000000'])
+  const s = await read(db, '/nonexistent/gt-torm-migrations')
+  check(t, s, { applied: 1, available: 0, pending: 0, failed: 0, unknown: 0, checksumMismatch: 0, heads: 1, current: 'Init1700000000000', lastApplied: true, dirReadable: false, names: none })
+  t.match(s.notes.join('\n'), /not readable: ENOENT/)
+
+  const empty = await read(await newDb(), '/nonexistent/gt-torm-migrations')
+  check(t, empty, { applied: 0, available: 0, pending: 0, failed: 0, unknown: 0, checksumMismatch: 0, heads: 0, current: undefined, lastApplied: false, dirReadable: false, names: none })
+})
+
+t.test('custom table and schema (migrationsTableName, schema)', async (t) => {
+  const db = await newDb()
+  const dir = newDir({ '1700000000000-One.ts': tsMigration('One1700000000000'), '1700000000001-Two.ts': tsMigration('Two1700000000001') })
+  await withClient(db, async (c) => {
+    await c.query('CREATE SCHEMA "Ops"')
+    await c.query('CREATE TABLE "Ops"."Hist" ("id" SERIAL NOT NULL, "timestamp" bigint NOT NULL, "name" character varying NOT NULL, CONSTRAINT "PK_hist" PRIMARY KEY ("id"))')
+  })
+  await insert(db, ['One1700000000000'], '"Ops"."Hist"')
+  const s = await read(db, dir, { table: 'Hist', schema: 'Ops' })
+  check(t, s, { applied: 1, available: 2, pending: 1, failed: 0, unknown: 0, checksumMismatch: 0, heads: 1, current: 'One1700000000000', lastApplied: true, names: { ...none, pending: ['Two1700000000001'] } })
+  t.equal(s.lastAppliedAt, 1700000000000)
+  const d = await read(db, dir)
+  t.equal(d.applied, 0, 'no "migrations" on the search_path')
+  t.equal(d.pending, 2)
+})
