@@ -37,13 +37,10 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type pg from 'pg'
 import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
+import { quoteIdent, tableExists } from './sql.js'
 
 const DEFAULT_TABLE = '__drizzle_migrations'
 const DEFAULT_SCHEMA = 'drizzle'
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
 
 function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex')
@@ -54,15 +51,6 @@ interface Entry {
   when: number
   /** Both accepted hashes (normalised, raw); undefined when the file is missing. */
   hashes?: string[]
-}
-
-async function tableExists(client: pg.Client, schema: string, table: string): Promise<boolean> {
-  const r = await client.query(
-    `SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
-    [schema, table],
-  )
-  return (r.rowCount ?? 0) > 0
 }
 
 async function readJournal(dir: string, notes: string[]): Promise<Entry[] | undefined> {

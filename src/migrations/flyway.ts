@@ -54,13 +54,10 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import type pg from 'pg'
 import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
+import { quoteIdent, tableExists } from './sql.js'
 
 const DEFAULT_TABLE = 'flyway_schema_history'
 const VERSION = /^\d+(?:[._]\d+)*$/
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
 
 const CRC_TABLE = (() => {
   const t = new Int32Array(256)
@@ -167,15 +164,6 @@ interface Row {
   checksum: number | null
   installed_ms: number | null
   success: boolean
-}
-
-async function tableExists(client: pg.Client, schema: string, table: string): Promise<boolean> {
-  const r = await client.query(
-    `SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
-    [schema, table],
-  )
-  return (r.rowCount ?? 0) > 0
 }
 
 const FILE_TYPES = new Set(['SQL', 'SQL_BASELINE'])

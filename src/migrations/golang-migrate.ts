@@ -25,25 +25,13 @@
 import { readdir } from 'node:fs/promises'
 import type pg from 'pg'
 import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
+import { quoteIdent, tableExists } from './sql.js'
 
 const DEFAULT_TABLE = 'schema_migrations'
 const FILE = /^([0-9]+)_(.*)\.(down|up)\.(.*)$/
 
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
-
 function byNumber(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0
-}
-
-async function tableExists(client: pg.Client, schema: string, table: string): Promise<boolean> {
-  const r = await client.query(
-    `SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
-    [schema, table],
-  )
-  return (r.rowCount ?? 0) > 0
 }
 
 /** Versions that have an up file; undefined when the directory cannot be read. */

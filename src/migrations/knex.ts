@@ -25,17 +25,14 @@ import { readdir } from 'node:fs/promises'
 import { extname } from 'node:path'
 import type pg from 'pg'
 import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
+import { quoteIdent } from './sql.js'
 
 const DEFAULT_TABLE = 'knex_migrations'
 const LOAD_EXTENSIONS = new Set(['.co', '.coffee', '.eg', '.iced', '.js', '.cjs', '.litcoffee', '.ls', '.ts'])
 
-function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
-
 /** The quoted, schema-qualified name when a schema is given; otherwise the search_path decides, as in knex. */
 function qualified(schema: string | undefined, table: string): string {
-  return schema ? `${ident(schema)}.${ident(table)}` : ident(table)
+  return schema ? `${quoteIdent(schema)}.${quoteIdent(table)}` : quoteIdent(table)
 }
 
 async function tableExists(client: pg.Client, name: string): Promise<boolean> {

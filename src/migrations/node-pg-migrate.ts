@@ -22,15 +22,12 @@ import { readdir } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import type pg from 'pg'
 import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
+import { quoteIdent } from './sql.js'
 
 const DEFAULT_TABLE = 'pgmigrations'
 const DEFAULT_SCHEMA = 'public'
 /** PG_MIGRATE_LOCK_ID in src/runner.ts. */
 const LOCK_ID = 7_241_865_325_823_964n
-
-function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
 
 /** node-pg-migrate's getNumericPrefix: the part before the first "_", as a time. */
 function numericPrefix(name: string): number {
@@ -70,7 +67,7 @@ export const nodePgMigrate: MigrationReader = {
     const files = await listDir(spec.dir, status)
 
     const applied: string[] = []
-    const historyTable = `${ident(schema)}.${ident(table)}`
+    const historyTable = `${quoteIdent(schema)}.${quoteIdent(table)}`
     const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [historyTable])
     if (exists.rows[0]?.t != null) {
       const rows = await client.query<{ name: string }>(`SELECT name FROM ${historyTable} ORDER BY run_on, id`)

@@ -47,13 +47,10 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type pg from 'pg'
 import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
+import { quoteIdent, tableExists } from './sql.js'
 
 const DEFAULT_TABLE = '_prisma_migrations'
 const DEFAULT_SCHEMA = 'public'
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
 
 function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex')
@@ -76,15 +73,6 @@ interface Row {
   checksum: string
   finished_at: Date | null
   rolled_back_at: Date | null
-}
-
-async function tableExists(client: pg.Client, schema: string, table: string): Promise<boolean> {
-  const r = await client.query(
-    `SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
-    [schema, table],
-  )
-  return (r.rowCount ?? 0) > 0
 }
 
 /** Migration directories and their scripts; undefined when the directory cannot be read. */

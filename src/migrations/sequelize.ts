@@ -22,13 +22,10 @@
 import { readdir } from 'node:fs/promises'
 import type pg from 'pg'
 import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
+import { quoteIdent } from './sql.js'
 
 const DEFAULT_TABLE = 'SequelizeMeta'
 const PATTERN = /^(?!.*\.d\.ts$).*\.(cjs|js|cts|ts)$/
-
-function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
 
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
@@ -50,7 +47,7 @@ export const sequelize: MigrationReader = {
     const files = await listDir(spec.dir, status)
 
     const applied: string[] = []
-    const historyTable = spec.schema ? `${ident(spec.schema)}.${ident(table)}` : ident(table)
+    const historyTable = spec.schema ? `${quoteIdent(spec.schema)}.${quoteIdent(table)}` : quoteIdent(table)
     const exists = await client.query<{ oid: string | null }>('SELECT to_regclass($1)::oid::text AS oid', [historyTable])
     const oid = exists.rows[0]?.oid
     if (oid != null) {

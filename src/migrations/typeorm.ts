@@ -27,6 +27,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type pg from 'pg'
 import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
+import { quoteIdent } from './sql.js'
 
 const DEFAULT_TABLE = 'migrations'
 const FILE = /^(?!.*\.d\.[cm]?ts$).*\.(ts|js|mjs|cjs|mts|cts)$/
@@ -34,10 +35,6 @@ const FILE = /^(?!.*\.d\.[cm]?ts$).*\.(ts|js|mjs|cjs|mts|cts)$/
 const CLASS = /^[ \t]*(?:export\s+(?:default\s+)?|(?:module\.)?exports(?:\.[\w$]+)?\s*=\s*)?class\s+([A-Za-z_$][\w$]*)/gm
 /** A `name = '...'` class field, or `this.name = '...'` as compiled JavaScript writes it. */
 const NAME_PROPERTY = /^\s*(?:public\s+|readonly\s+|override\s+|this\.)*name\s*(?::\s*string\s*)?=\s*(['"`])([^'"`\n]+)\1/m
-
-function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
 
 /** The migration names one file declares: each class's `name` property, else its class name. */
 function migrationNames(source: string): string[] {
@@ -84,7 +81,7 @@ export const typeorm: MigrationReader = {
     const files = await listDir(spec.dir, status)
 
     const applied: string[] = []
-    const historyTable = spec.schema ? `${ident(spec.schema)}.${ident(table)}` : ident(table)
+    const historyTable = spec.schema ? `${quoteIdent(spec.schema)}.${quoteIdent(table)}` : quoteIdent(table)
     const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [historyTable])
     if (exists.rows[0]?.t != null) {
       const rows = await client.query<{ name: string }>(`SELECT name FROM ${historyTable} ORDER BY id DESC`)
