@@ -3,53 +3,19 @@
 // (dev dependency): clean, pending, held lock, ghost, absent table, absent
 // directory, custom table and schema. Each case gets its own database with a
 // random name, dropped at the end.
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import knexFactory from 'knex'
-import pg from 'pg'
 import t, { type Test } from 'tap'
 import { knex as reader } from '../src/migrations/knex.js'
 import type { MigrationStatus } from '../src/migrations/types.js'
+import { scratch } from './helpers/scratch-db.js'
 
-const BASE = `gt_mig_knex_${randomBytes(4).toString('hex')}`
-const databases: string[] = []
-const dirs: string[] = []
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
-  }
-}
-
-async function newDb(): Promise<string> {
-  const name = `${BASE}_${databases.length}`
-  await admin(`CREATE DATABASE ${name}`)
-  databases.push(name)
-  return name
-}
-
-const url = (db: string) => `postgres://postgres@127.0.0.1:5432/${db}`
-
-async function withClient<T>(db: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url(db) })
-  await client.connect()
-  try {
-    return await fn(client)
-  } finally {
-    await client.end()
-  }
-}
+const scratchDb = scratch('knex')
+const { newDb, url, withClient } = scratchDb
 
 function newDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gt-knex-'))
-  dirs.push(dir)
-  return dir
+  return scratchDb.newDir()
 }
 
 function writeMigration(dir: string, file: string, table: string): void {
@@ -92,10 +58,7 @@ function check(t: Test, s: MigrationStatus, e: Expect): void {
 
 const none = { pending: [], failed: [], unknown: [], checksumMismatch: [] }
 
-t.teardown(async () => {
-  for (const db of databases) await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
+t.teardown(scratchDb.cleanup)
 
 t.test('clean, then pending, held lock and ghost', async (t) => {
   const db = await newDb()

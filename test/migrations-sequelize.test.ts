@@ -5,53 +5,18 @@
 // inserted as Model.create does: clean, pending, ghost, timestamps, absent
 // table, absent directory, custom table and schema. Each case gets its own
 // database with a random name, dropped at the end.
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import pg from 'pg'
 import t, { type Test } from 'tap'
 import { sequelize as reader } from '../src/migrations/sequelize.js'
 import type { MigrationStatus } from '../src/migrations/types.js'
+import { scratch } from './helpers/scratch-db.js'
 
-const BASE = `gt_mig_seq_${randomBytes(4).toString('hex')}`
-const databases: string[] = []
-const dirs: string[] = []
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
-  }
-}
-
-async function newDb(): Promise<string> {
-  const name = `${BASE}_${databases.length}`
-  await admin(`CREATE DATABASE ${name}`)
-  databases.push(name)
-  return name
-}
-
-const url = (db: string) => `postgres://postgres@127.0.0.1:5432/${db}`
-
-async function withClient<T>(db: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url(db) })
-  await client.connect()
-  try {
-    return await fn(client)
-  } finally {
-    await client.end()
-  }
-}
+const scratchDb = scratch('seq')
+const { newDb, withClient } = scratchDb
 
 function newDir(files: string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gt-seq-'))
-  dirs.push(dir)
-  for (const f of files) writeFileSync(join(dir, f), "'use strict'\nmodule.exports = { async up() {}, async down() {} }\n")
-  return dir
+  return scratchDb.newDir(Object.fromEntries(files.map((f) => [f, "'use strict'\nmodule.exports = { async up() {}, async down() {} }\n"])))
 }
 
 /** What sequelize runs for umzug's SequelizeStorage model (default options). */
@@ -89,10 +54,7 @@ function check(t: Test, s: MigrationStatus, e: Expect): void {
 
 const none = { pending: [], failed: [], unknown: [], checksumMismatch: [] }
 
-t.teardown(async () => {
-  for (const db of databases) await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
+t.teardown(scratchDb.cleanup)
 
 t.test('clean, pending, ghost (names keep their extension)', async (t) => {
   const db = await newDb()

@@ -5,47 +5,15 @@
 // clean, pending, ghost, name property vs class name, compiled JS, absent
 // table, absent directory, custom table and schema. Each case gets its own
 // database with a random name, dropped at the end.
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import pg from 'pg'
 import t, { type Test } from 'tap'
 import { typeorm as reader } from '../src/migrations/typeorm.js'
 import type { MigrationStatus } from '../src/migrations/types.js'
+import { scratch } from './helpers/scratch-db.js'
 
-const BASE = `gt_mig_torm_${randomBytes(4).toString('hex')}`
-const databases: string[] = []
-const dirs: string[] = []
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
-  }
-}
-
-async function newDb(): Promise<string> {
-  const name = `${BASE}_${databases.length}`
-  await admin(`CREATE DATABASE ${name}`)
-  databases.push(name)
-  return name
-}
-
-const url = (db: string) => `postgres://postgres@127.0.0.1:5432/${db}`
-
-async function withClient<T>(db: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url(db) })
-  await client.connect()
-  try {
-    return await fn(client)
-  } finally {
-    await client.end()
-  }
-}
+const scratchDb = scratch('torm')
+const { newDb, withClient } = scratchDb
 
 /** MigrationCreateCommand's TypeScript template, with the `name` field migration:generate adds. */
 const tsMigration = (cls: string, name = cls) => `import { MigrationInterface, QueryRunner } from "typeorm";
@@ -77,10 +45,7 @@ exports.${cls} = ${cls};
 `
 
 function newDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gt-torm-'))
-  dirs.push(dir)
-  for (const [f, body] of Object.entries(files)) writeFileSync(join(dir, f), body)
-  return dir
+  return scratchDb.newDir(files)
 }
 
 /** PostgresQueryRunner.createTable for MigrationExecutor's Table, default name. */
@@ -115,10 +80,7 @@ function check(t: Test, s: MigrationStatus, e: Expect): void {
 
 const none = { pending: [], failed: [], unknown: [], checksumMismatch: [] }
 
-t.teardown(async () => {
-  for (const db of databases) await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
-})
+t.teardown(scratchDb.cleanup)
 
 t.test('clean, pending, ghost; names from the name field, the class, compiled JS', async (t) => {
   const db = await newDb()

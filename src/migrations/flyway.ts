@@ -52,7 +52,6 @@
 //   zone, read here in this session's time zone.
 import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
-import type pg from 'pg'
 import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
 import { quoteIdent, tableExists } from './sql.js'
 

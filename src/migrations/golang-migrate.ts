@@ -23,7 +23,6 @@
 //   the leading number (uint64), so `000001_init.up.sql` is version 1; only the
 //   top level of the directory is read (source/file). Names here are the versions.
 import { readdir } from 'node:fs/promises'
-import type pg from 'pg'
 import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
 import { quoteIdent, tableExists } from './sql.js'
 

@@ -20,7 +20,6 @@
 // migrating client set another).
 import { readdir } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
-import type pg from 'pg'
 import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
 import { quoteIdent } from './sql.js'
 

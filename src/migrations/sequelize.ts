@@ -20,7 +20,6 @@
 //   last one, so the current migration is the greatest applied name.
 // The time of application exists only with migrationTimestamps ("createdAt").
 import { readdir } from 'node:fs/promises'
-import type pg from 'pg'
 import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
 import { quoteIdent } from './sql.js'
 

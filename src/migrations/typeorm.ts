@@ -25,7 +25,6 @@
 // greatest "timestamp" column, the newest applied migration's own timestamp.
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type pg from 'pg'
 import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
 import { quoteIdent } from './sql.js'
 
