@@ -6,7 +6,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { TLSSocket } from 'node:tls'
 import { z } from 'zod'
-import { duration, readableFile, regex, urlWith } from '../src/config/fields.js'
+import { duration, regex, tlsSettings, urlWith } from '../src/config/fields.js'
 import { formatDuration } from '../src/duration.js'
 import { defineProbe, ProbeError, type CheckResult, type ProbeContext } from '../src/probe.js'
 import { displayTarget, SECRET_NAME } from '../src/redact.js'
@@ -23,13 +23,7 @@ const settings = {
   follow_redirects: z.boolean().default(false),
   /** Bytes of body read at most: a hostile endpoint streaming forever is cut here. */
   max_body_bytes: z.int().positive().default(1024 * 1024),
-  tls: z
-    .strictObject({
-      ca_file: readableFile.optional(),
-      insecure: z.boolean().default(false),
-      server_name: z.string().optional(),
-    })
-    .optional(),
+  tls: tlsSettings.optional(),
   expect: z
     .strictObject({
       status: z.array(z.int().min(100).max(599)).min(1).optional(),

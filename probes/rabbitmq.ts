@@ -41,7 +41,7 @@ import { readFile } from 'node:fs/promises'
 import type { Socket } from 'node:net'
 import { connect, type Channel, type ChannelModel, type Options, type SocketOptions } from 'amqplib'
 import { z } from 'zod'
-import { duration, readableFile, urlWith } from '../src/config/fields.js'
+import { duration, tlsSettings, urlWith } from '../src/config/fields.js'
 import { formatDuration } from '../src/duration.js'
 import { defineProbe, ProbeError, type CheckResult, type ProbeContext, type Reason } from '../src/probe.js'
 
@@ -63,13 +63,7 @@ const settings = {
       return false
     }
   }, 'expected the user, password and vhost of the URL to be valid percent-encoding, e.g. amqp://user:pass@host:5672/%2F'),
-  tls: z
-    .strictObject({
-      ca_file: readableFile.optional(),
-      insecure: z.boolean().default(false),
-      server_name: z.string().optional(),
-    })
-    .optional(),
+  tls: tlsSettings.optional(),
   expect: z
     .strictObject({
       /** Queues that must exist in the vhost: one `queue:<name>` check each. */

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises'
 import { Redis, type RedisOptions } from 'ioredis'
 import { z } from 'zod'
 import { classifyError } from '../src/classify.js'
-import { duration, readableFile, urlWith } from '../src/config/fields.js'
+import { duration, tlsSettings, urlWith } from '../src/config/fields.js'
 import { formatDuration } from '../src/duration.js'
 import { defineProbe, ProbeError, type CheckResult, type Reason } from '../src/probe.js'
 
@@ -24,13 +24,7 @@ const settings = {
   url: urlWith('redis', 'rediss').refine((text) => parseDb(text) !== undefined, {
     message: 'expected a database number as the URL path, e.g. redis://host:6379/0',
   }),
-  tls: z
-    .strictObject({
-      ca_file: readableFile.optional(),
-      insecure: z.boolean().default(false),
-      server_name: z.string().optional(),
-    })
-    .optional(),
+  tls: tlsSettings.optional(),
   expect: z
     .strictObject({
       role: z.enum(['master', 'replica']).optional(),

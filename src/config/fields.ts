@@ -64,3 +64,13 @@ export function splitHostPort(address: string): { host: string; port: number } {
   const at = address.lastIndexOf(':')
   return { host: address.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(at + 1)) }
 }
+
+/** Client TLS settings shared by the probes that speak TLS themselves. */
+export const tlsSettings = z.strictObject({
+  /** PEM file of the CA to trust instead of the system's. */
+  ca_file: readableFile.optional(),
+  /** Skip certificate verification (opt-in; the connection is still encrypted). */
+  insecure: z.boolean().default(false),
+  /** SNI and the name to verify, when the URL's host is an address. */
+  server_name: z.string().optional(),
+})
