@@ -2,11 +2,13 @@
 // Exit codes: 0 ok / gates passed, 1 gates not met, 2 bad config or usage,
 // 3 an internal error (a bug: please report it).
 import { existsSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { alertOptionsFromConfig, renderAlertRules } from './alerts.js'
 import { ConfigError } from './config/errors.js'
 import { loadConfig, type Config } from './config/load.js'
+import { DASHBOARD_FILES, renderDashboards } from './dashboards.js'
 import { Daemon } from './daemon.js'
 import { discover } from './discover.js'
 import { Engine } from './engine.js'
@@ -26,10 +28,15 @@ usage:
   groundtruth check    [--config FILE] [--format table|json|markdown]
   groundtruth report   [--config FILE] [--out FILE]
   groundtruth validate [--config FILE]
+  groundtruth alerts     [--config FILE] [--job NAME] [--out FILE]
+  groundtruth dashboards --out DIR [--job NAME]
 
 --config defaults to ${DEFAULT_CONFIG} in the working directory; without one,
 services are discovered from the environment and .env (*_HEALTH_URL ...).
 --listen defaults to ${DEFAULT_LISTEN}.
+alerts renders the Prometheus rule file (with --config, critical services
+and what they depend on page; the others warn); dashboards writes the
+Grafana dashboards. --job is the scrape job of groundtruth (default groundtruth).
 exit codes: 0 ok, 1 gates not met, 2 bad config or usage, 3 internal error.
 `
 
@@ -87,10 +94,28 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       format: { type: 'string' },
       out: { type: 'string', short: 'o' },
       'log-level': { type: 'string' },
+      job: { type: 'string' },
     },
   })
   const load = configLoader(values.config, io)
+  const job = values.job ?? 'groundtruth'
   switch (command) {
+    case 'alerts': {
+      // Only an explicit --config shapes severities: rules are rendered for a deployment, not discovered.
+      const options = values.config === undefined ? {} : alertOptionsFromConfig(await load())
+      const rules = renderAlertRules({ ...options, job: `job=${JSON.stringify(job)}` })
+      if (values.out) await writeFile(resolve(io.cwd, values.out), rules)
+      else io.stdout(rules)
+      return 0
+    }
+    case 'dashboards': {
+      if (values.out === undefined) throw new UsageError('dashboards needs --out DIR')
+      const dir = resolve(io.cwd, values.out)
+      await mkdir(dir, { recursive: true })
+      for (const [file, text] of Object.entries(renderDashboards({ job }))) await writeFile(join(dir, file), text)
+      io.stdout(`wrote ${Object.keys(DASHBOARD_FILES).length} dashboards to ${dir}\n`)
+      return 0
+    }
     case 'validate': {
       const config = await load()
       io.stdout(`${config.file}: ok, ${config.services.length} services\n`)

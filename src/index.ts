@@ -1,7 +1,11 @@
 // The library face: `import { ... } from 'groundtruth'`.
+export { alertRules, renderAlertRules, alertOptionsFromConfig, ALERT_NAMES, type AlertOptions, type RuleFile } from './alerts.js'
 export { ConfigError, formatProblem, type ConfigProblem } from './config/errors.js'
 export { loadConfig, parseConfig, validateConfig, type Config, type ServiceConfig } from './config/load.js'
+export { dashboards, renderDashboards, allQueries, DASHBOARD_FILES, type DashboardOptions, type DashboardQuery } from './dashboards.js'
 export { Daemon, type DaemonOptions } from './daemon.js'
+export { auditEnv, classifyValue, WEAK_RULES, type EnvSourceFinding } from './env/index.js'
+export { MIGRATION_READERS, type MigrationStatus, type MigrationReader } from './migrations/index.js'
 export { discover } from './discover.js'
 export { parseDuration, formatDuration } from './duration.js'
 export { Engine } from './engine.js'

@@ -162,6 +162,43 @@ t.test('infrastructure variables in .env become services in group infrastructure
   t.notOk((io.out + io.err).includes(planted), 'the password from .env is in no output (trust auth lets it in)')
 })
 
+t.test('alerts and dashboards render the shipped files, and follow --config and --job', async (t) => {
+  const { readFileSync, readdirSync } = await import('node:fs')
+  let io = capture()
+  t.equal(await main(['alerts'], io), 0)
+  t.equal(io.out, readFileSync(join(ROOT, 'alerts/groundtruth.rules.yml'), 'utf8'), 'the shipped rules are the defaults')
+
+  const { file, dir } = writeConfig(`
+services:
+  - { name: api, probe: tcp, address: "127.0.0.1:1", critical: true, depends_on: [db] }
+  - { name: db, probe: tcp, address: "127.0.0.1:2" }
+  - { name: docs, probe: tcp, address: "127.0.0.1:3" }
+`)
+  io = capture()
+  t.equal(await main(['alerts', '--config', file, '--job', 'gt-prod', '--out', 'rules.yml'], { ...io, cwd: dir }), 0)
+  const rules = readFileSync(join(dir, 'rules.yml'), 'utf8')
+  const { parse } = await import('yaml')
+  const alerts = (parse(rules) as { groups: Array<{ rules: Array<{ alert?: string; expr: string; labels?: { severity: string } }> }> }).groups.flatMap((g) => g.rules)
+  const down = alerts.filter((r) => r.alert === 'GroundtruthServiceDown')
+  const severityOf = (service: string) => down.find((r) => r.expr.includes(`service="${service}"`))?.labels?.severity
+  t.equal(severityOf('api'), 'critical', 'a critical service pages')
+  t.equal(severityOf('db'), 'critical', 'and so does what it depends on')
+  t.equal(severityOf('docs'), undefined, 'others fall under the default rule')
+  t.ok(down.some((r) => r.labels?.severity === 'warning' && r.expr.includes('service!~')), 'the default rule warns and excludes the overrides')
+  t.ok(alerts.filter((r) => r.expr.includes('groundtruth_')).every((r) => r.expr.includes('job="gt-prod"')), 'every expression selects the job')
+
+  const out = join(dir, 'dash')
+  io = capture()
+  t.equal(await main(['dashboards', '--out', out], io), 0)
+  t.match(io.out, /wrote 3 dashboards/)
+  for (const f of readdirSync(join(ROOT, 'grafana')).filter((f) => f.endsWith('.json'))) {
+    t.equal(readFileSync(join(out, f), 'utf8'), readFileSync(join(ROOT, 'grafana', f), 'utf8'), `grafana/${f} is the default rendering`)
+  }
+  io = capture()
+  t.equal(await main(['dashboards'], io), 2)
+  t.match(io.err, /dashboards needs --out DIR/)
+})
+
 t.test('usage errors exit 2 with the usage text', async (t) => {
   for (const argv of [['frobnicate'], ['check', '--bogus'], []]) {
     const io = capture()
