@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { main, parseListen, type Io } from '../src/cli.js'
 import { CLI, childEnv, ROOT } from './helpers/child.js'
 import { writeConfig } from './helpers/config.js'
@@ -16,7 +16,7 @@ function capture(cwd = ROOT, env: Record<string, string | undefined> = {}): Io &
   return io
 }
 
-async function peers(t: Tap.Test) {
+async function peers(t: Test) {
   const api = await httpServer((_req, res) => res.end('{"status":"ok"}'))
   t.teardown(api.close)
   return { api, down: await closedPort() }

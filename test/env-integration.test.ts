@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { rmSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { main, type Io } from '../src/cli.js'
 import { loadConfig } from '../src/config/load.js'
 import { Daemon } from '../src/daemon.js'
@@ -42,7 +42,7 @@ function project() {
   return { dir, file }
 }
 
-async function configFor(t: Tap.Test, extraEnv = '') {
+async function configFor(t: Test, extraEnv = '') {
   const api = await httpServer((_req, res) => res.end('ok'))
   t.teardown(api.close)
   const { dir, file } = project()

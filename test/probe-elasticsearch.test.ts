@@ -22,7 +22,8 @@ const baseline = socketHandles()
 
 // The mock throws and recognises the CommonJS build's error classes.
 const { errors: cjsErrors } = createRequire(import.meta.url)('@elastic/elasticsearch') as typeof realEs
-const mock = new Mock()
+// The package is CommonJS (`module.exports = ClientMock`) but its types declare a default export.
+const mock = new (Mock as unknown as (typeof Mock)['default'])()
 
 // The probe module loaded with a Client that talks to the mock instead of a
 // socket (tap's module mocks do not follow the .js -> .ts mapping of deeper
@@ -32,7 +33,7 @@ const { default: mockedKind } = await t.mockImport<typeof import('../probes/elas
   '@elastic/elasticsearch': {
     ...realEs,
     Client: class extends realEs.Client {
-      constructor(options: realEs.ClientOptions) {
+      constructor(options: ConstructorParameters<typeof realEs.Client>[0]) {
         super({ ...options, Connection: mock.getConnection() as never })
       }
     },

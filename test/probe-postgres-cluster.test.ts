@@ -54,7 +54,7 @@ async function probe(fields: Record<string, unknown>) {
 
 t.test('right password over verified TLS', async (t) => {
   const result = await probe({ url: url({ query: 'sslmode=verify-full' }), tls: { ca_file: cluster.cert.caFile }, expect: { schemas: ['ai'], tables: ['ai.embeddings'], min_tables: 1, query: 'SELECT current_user = session_user' } })
-  t.equal(result.ok, true, result.error)
+  t.equal(result.ok, true, result.error ?? '')
   t.same(checkPairs(result), [
     ['schema:ai', true],
     ['table:ai.embeddings', true],
@@ -138,7 +138,7 @@ t.test('sslmode as libpq means it', async (t) => {
   }
   // The URL's sslrootcert works like tls.ca_file.
   const viaUrl = await probe({ url: url({ query: `sslmode=verify-full&sslrootcert=${encodeURIComponent(cluster.cert.caFile)}` }) })
-  t.equal(viaUrl.ok, true, viaUrl.error)
+  t.equal(viaUrl.ok, true, viaUrl.error ?? '')
 })
 
 t.test('nothing leaked: no password in any output, no socket left', async (t) => {

@@ -68,7 +68,7 @@ t.test('every expectation met', async (t) => {
       query: 'SELECT count(*) > 0 FROM core.users',
     },
   })
-  t.equal(result.ok, true, result.error)
+  t.equal(result.ok, true, result.error ?? '')
   t.equal(result.reason, undefined)
   t.same(checkPairs(result), [
     ['schema:core', true],
@@ -162,7 +162,7 @@ t.test('query: errors, writes and multiple statements make the check 0 with the 
   }
   // Nothing was written.
   const { result } = await probe({ url: URL_PLAIN, expect: { tables: ['core.users'], query: "SELECT count(*) = 1 AND NOT EXISTS (SELECT FROM pg_tables WHERE tablename = 'sneaky') FROM core.users" } })
-  t.equal(result.ok, true, result.error)
+  t.equal(result.ok, true, result.error ?? '')
 })
 
 t.test('query: truthiness of the first cell', async (t) => {

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { loadConfig } from '../src/config/load.js'
 import { Daemon } from '../src/daemon.js'
 import { createLogger } from '../src/log.js'
@@ -14,7 +14,7 @@ import { closedPort, httpServer, tarpit } from './helpers/servers.js'
 const PASSWORD = 'pl4nted-Pa55word-7731'
 const TOKEN = 'pl4nted-t0ken-99812'
 
-async function setup(t: Tap.Test, extraYaml = '') {
+async function setup(t: Test, extraYaml = '') {
   let hits = 0
   const api = await httpServer((req, res) => {
     hits++
