@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { sequelize as reader } from '../src/migrations/sequelize.js'
 import type { MigrationStatus } from '../src/migrations/types.js'
+import { expectStatus, none, type Expect } from './helpers/migration-status.js'
 import { scratch } from './helpers/scratch-db.js'
 
 const scratchDb = scratch('seq')
@@ -35,24 +36,7 @@ function read(db: string, dir: string, more: { table?: string; schema?: string }
   return withClient(db, (c) => reader.read(c, { tool: 'sequelize', dir, ...more }))
 }
 
-type Expect = Omit<MigrationStatus, 'tool' | 'notes' | 'lastAppliedAt' | 'dirReadable'> & { lastApplied: boolean; dirReadable?: boolean }
-
-function check(t: Test, s: MigrationStatus, e: Expect): void {
-  t.equal(s.tool, 'sequelize')
-  t.equal(s.applied, e.applied, 'applied')
-  t.equal(s.available, e.available, 'available')
-  t.equal(s.pending, e.pending, 'pending')
-  t.equal(s.failed, e.failed, 'failed')
-  t.equal(s.unknown, e.unknown, 'unknown')
-  t.equal(s.checksumMismatch, e.checksumMismatch, 'checksumMismatch')
-  t.equal(s.heads, e.heads, 'heads')
-  t.equal(s.current, e.current, 'current')
-  t.equal(s.lastAppliedAt !== undefined, e.lastApplied, 'lastAppliedAt presence')
-  t.equal(s.dirReadable, e.dirReadable ?? true, 'dirReadable')
-  t.same(s.names, e.names, 'names')
-}
-
-const none = { pending: [], failed: [], unknown: [], checksumMismatch: [] }
+const check = (t: Test, s: MigrationStatus, e: Expect) => expectStatus(t, 'sequelize', s, e)
 
 t.teardown(scratchDb.cleanup)
 
