@@ -7,7 +7,7 @@
 // swap or a node that no longer accepts connections. No retries (maxRetries 0),
 // no sniffing: one probe is one honest attempt.
 import { z } from 'zod'
-import { readableFile, urlWith } from '../src/config/fields.js'
+import { readableFile, urlWith } from '../src/settings/fields.js'
 import { defineProbe, ProbeError, type CheckResult } from '../src/probe.js'
 import { probeAgent, type ProbeAgent } from '../src/probe-agent.js'
 

@@ -6,11 +6,12 @@ import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { TLSSocket } from 'node:tls'
 import { z } from 'zod'
-import { duration, regex, tlsSettings, urlWith } from '../src/config/fields.js'
+import { duration, expectations, regex, tlsSettings, urlWith } from '../src/settings/fields.js'
 import { formatDuration } from '../src/duration.js'
 import { defineProbe, ProbeError, type CheckResult, type ProbeContext } from '../src/probe.js'
 import { displayTarget, SECRET_NAME } from '../src/redact.js'
 import { jsonSubsetMismatch } from '../src/json-subset.js'
+import { tlsCollector } from './lib/tls-facts.js'
 
 const MAX_REDIRECTS = 5
 const DAY_MS = 86_400_000
@@ -24,16 +25,13 @@ const settings = {
   /** Bytes of body read at most: a hostile endpoint streaming forever is cut here. */
   max_body_bytes: z.int().positive().default(1024 * 1024),
   tls: tlsSettings.optional(),
-  expect: z
-    .strictObject({
-      status: z.array(z.int().min(100).max(599)).min(1).optional(),
-      json: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
-      body_contains: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
-      body_matches: regex.optional(),
-      max_latency: duration.optional(),
-      cert_min_validity: duration.prefault('14d'),
-    })
-    .prefault({}),
+  expect: expectations({
+    status: z.array(z.int().min(100).max(599)).min(1).optional(),
+    json: z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
+    body_contains: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+    body_matches: regex.optional(),
+    cert_min_validity: duration.prefault('14d'),
+  }).prefault({}),
 }
 
 type Service = z.infer<z.ZodObject<typeof settings>>
@@ -49,6 +47,7 @@ interface Response {
 export default defineProbe({
   kind: 'http',
   settings,
+  collectors: [tlsCollector],
 
   checkNames(svc) {
     const e = svc.expect
@@ -56,7 +55,6 @@ export default defineProbe({
     if (e.json !== undefined) names.push('json')
     if (e.body_contains !== undefined) names.push('body_contains')
     if (e.body_matches !== undefined) names.push('body_matches')
-    if (e.max_latency !== undefined) names.push('max_latency')
     if (svc.url.startsWith('https:')) names.push('cert_expiry')
     return names
   },
@@ -93,10 +91,6 @@ export default defineProbe({
       const ok = e.body_matches.test(res.body)
       checks.push({ name: 'body_matches', ok, detail: ok ? undefined : `body does not match /${e.body_matches.source}/${cut}` })
     }
-    if (e.max_latency !== undefined) {
-      const ok = latencyMs <= e.max_latency
-      checks.push({ name: 'max_latency', ok, detail: `${formatDuration(latencyMs)} (limit ${formatDuration(e.max_latency)})` })
-    }
     if (res.certValidTo !== undefined) {
       const left = res.certValidTo - Date.now()
       const ok = left >= e.cert_min_validity
@@ -110,8 +104,9 @@ export default defineProbe({
     return {
       checks,
       reason: statusOk ? 'expectation' : 'status',
+      latency: { ms: latencyMs },
       info: { status_code: res.status, latency_ms: Math.round(latencyMs), ...(res.truncated ? { body_truncated_at: svc.max_body_bytes } : {}), ...(res.url !== svc.url ? { final_url: displayTarget(res.url) } : {}) },
-      certExpiresAt: res.certValidTo,
+      ...(res.certValidTo !== undefined ? { facts: { tls: { certExpiresAt: res.certValidTo } } } : {}),
     }
   },
 

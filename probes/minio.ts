@@ -11,7 +11,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { z } from 'zod'
-import { readableFile, urlWith } from '../src/config/fields.js'
+import { readableFile, urlWith } from '../src/settings/fields.js'
 import { defineProbe, ProbeError, type CheckResult, type ProbeContext, type Reason } from '../src/probe.js'
 import { probeAgent, type ProbeAgent } from '../src/probe-agent.js'
 

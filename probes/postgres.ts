@@ -43,11 +43,12 @@ import type { ConnectionOptions } from 'node:tls'
 import { TLSSocket } from 'node:tls'
 import pg from 'pg'
 import { z } from 'zod'
-import { readableFile, urlWith } from '../src/config/fields.js'
+import { readableFile, urlWith } from '../src/settings/fields.js'
 import { formatDuration } from '../src/duration.js'
 import { classifyError } from '../src/classify.js'
 import { defineProbe, ProbeError, type CheckResult, type ProbeContext } from '../src/probe.js'
 import { readMigrations, migrationsSetting } from '../src/migrations/read.js'
+import { migrationCollector } from '../src/migrations/collector.js'
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'no-verify', 'verify-ca', 'verify-full'] as const
 type SslMode = (typeof SSL_MODES)[number]
@@ -129,6 +130,7 @@ interface Endpoint {
 export default defineProbe({
   kind: 'postgres',
   settings,
+  collectors: [migrationCollector],
 
   checkNames(svc) {
     const e = svc.expect
@@ -160,7 +162,7 @@ export default defineProbe({
     try {
       const outcome = await inspect(client, svc, left)
       // After the checks: the database answered, so its migration state is known (a down database emits none).
-      return svc.migrations ? { ...outcome, migrations: await readMigrations(client, svc.migrations, ctx.baseDir) } : outcome
+      return svc.migrations ? { ...outcome, facts: { migrations: await readMigrations(client, svc.migrations, ctx.baseDir) } } : outcome
     } catch (err) {
       if (!(err instanceof pg.DatabaseError)) throw err
       // The catalog queries are read-only and cheap: failing means no time was left, or a server problem.

@@ -41,8 +41,8 @@ import { readFile } from 'node:fs/promises'
 import type { Socket } from 'node:net'
 import { connect, type Channel, type ChannelModel, type Options, type SocketOptions } from 'amqplib'
 import { z } from 'zod'
-import { duration, tlsSettings, urlWith } from '../src/config/fields.js'
 import { formatDuration } from '../src/duration.js'
+import { expectations, tlsSettings, urlWith } from '../src/settings/fields.js'
 import { defineProbe, ProbeError, type CheckResult, type ProbeContext, type Reason } from '../src/probe.js'
 
 const AMQP_PORT = 5672
@@ -64,15 +64,13 @@ const settings = {
     }
   }, 'expected the user, password and vhost of the URL to be valid percent-encoding, e.g. amqp://user:pass@host:5672/%2F'),
   tls: tlsSettings.optional(),
-  expect: z
-    .strictObject({
-      /** Queues that must exist in the vhost: one `queue:<name>` check each. */
-      queues: z.array(queueName).default([]),
-      /** Consumers each listed queue needs (a number for all, or per queue): `consumers:<name>` checks. */
-      consumers_min: z.union([z.int().min(0), z.record(queueName, z.int().min(0))]).optional(),
-      /** Time to connect, log in, open the vhost and a channel. */
-      max_latency: duration.optional(),
-    })
+  /** `max_latency` is the time to connect, log in, open the vhost and a channel. */
+  expect: expectations({
+    /** Queues that must exist in the vhost: one `queue:<name>` check each. */
+    queues: z.array(queueName).default([]),
+    /** Consumers each listed queue needs (a number for all, or per queue): `consumers:<name>` checks. */
+    consumers_min: z.union([z.int().min(0), z.record(queueName, z.int().min(0))]).optional(),
+  })
     .superRefine((expect, ctx) => {
       const seen = new Set<string>()
       expect.queues.forEach((queue, i) => {
@@ -126,7 +124,6 @@ export default defineProbe({
       names.push(`queue:${queue}`)
       if (consumersWanted(svc.expect, queue) !== undefined) names.push(`consumers:${queue}`)
     }
-    if (svc.expect.max_latency !== undefined) names.push('max_latency')
     return names
   },
 
@@ -188,19 +185,13 @@ export default defineProbe({
         const wanted = consumersWanted(e, queue)
         if (wanted !== undefined) checks.push(consumersCheck(queue, found, wanted))
       }
-      if (e.max_latency !== undefined) {
-        checks.push({
-          name: 'max_latency',
-          ok: latencyMs <= e.max_latency,
-          detail: `${formatDuration(latencyMs)} to connect, log in, open vhost "${ep.vhost}" and a channel (limit ${formatDuration(e.max_latency)})`,
-        })
-      }
 
       const server = model.connection.serverProperties
       return {
         checks,
         // A check the broker refused to answer is not the same finding as a missing queue.
         reason: reasons.has('auth') ? 'auth' : reasons.has('error') ? 'error' : undefined,
+        latency: { ms: latencyMs, covers: `to connect, log in, open vhost "${ep.vhost}" and a channel` },
         info: {
           latency_ms: Math.round(latencyMs),
           vhost: ep.vhost,

@@ -14,8 +14,7 @@ import { readFile } from 'node:fs/promises'
 import { Redis, type RedisOptions } from 'ioredis'
 import { z } from 'zod'
 import { classifyError } from '../src/classify.js'
-import { duration, tlsSettings, urlWith } from '../src/config/fields.js'
-import { formatDuration } from '../src/duration.js'
+import { expectations, tlsSettings, urlWith } from '../src/settings/fields.js'
 import { defineProbe, ProbeError, type CheckResult, type Reason } from '../src/probe.js'
 
 const DEFAULT_PORT = 6379
@@ -25,12 +24,9 @@ const settings = {
     message: 'expected a database number as the URL path, e.g. redis://host:6379/0',
   }),
   tls: tlsSettings.optional(),
-  expect: z
-    .strictObject({
-      role: z.enum(['master', 'replica']).optional(),
-      max_latency: duration.optional(),
-    })
-    .prefault({}),
+  expect: expectations({
+    role: z.enum(['master', 'replica']).optional(),
+  }).prefault({}),
 }
 
 type Role = 'master' | 'replica' | 'sentinel'
@@ -51,7 +47,6 @@ export default defineProbe({
   checkNames(svc) {
     const names: string[] = []
     if (svc.expect.role !== undefined) names.push('role')
-    if (svc.expect.max_latency !== undefined) names.push('max_latency')
     return names
   },
 
@@ -143,15 +138,9 @@ export default defineProbe({
           detail: role.role ? `${role.role}${role.link ? ` (master link ${role.link})` : ''}, expected ${wanted}` : `unknown (${role.error}), expected ${wanted}`,
         })
       }
-      if (svc.expect.max_latency !== undefined) {
-        checks.push({
-          name: 'max_latency',
-          ok: latencyMs <= svc.expect.max_latency,
-          detail: `${formatDuration(latencyMs)} to connect${auth ? ', authenticate' : ''} and PING (limit ${formatDuration(svc.expect.max_latency)})`,
-        })
-      }
       return {
         checks,
+        latency: { ms: latencyMs, covers: `to connect${auth ? ', authenticate' : ''} and PING` },
         info: {
           latency_ms: Math.round(latencyMs),
           ...(server.redis_version ? { redis_version: server.redis_version } : {}),

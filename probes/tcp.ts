@@ -2,8 +2,7 @@
 // expected back (SMTP, SSH, Redis' inline PING ...).
 import { Socket } from 'node:net'
 import { z } from 'zod'
-import { duration, hostPort, regex, splitHostPort } from '../src/config/fields.js'
-import { formatDuration } from '../src/duration.js'
+import { expectations, hostPort, regex, splitHostPort } from '../src/settings/fields.js'
 import { defineProbe, ProbeError, type CheckResult } from '../src/probe.js'
 
 /** Bytes of banner read at most: enough for any greeting, bounded for a hostile peer. */
@@ -13,13 +12,10 @@ const settings = {
   address: hostPort,
   /** Sent after connecting; `\n` and `\r` escapes are honoured as YAML writes them. */
   send: z.string().optional(),
-  expect: z
-    .strictObject({
-      banner_contains: z.string().optional(),
-      banner_matches: regex.optional(),
-      max_latency: duration.optional(),
-    })
-    .prefault({}),
+  expect: expectations({
+    banner_contains: z.string().optional(),
+    banner_matches: regex.optional(),
+  }).prefault({}),
 }
 
 export default defineProbe({
@@ -30,7 +26,6 @@ export default defineProbe({
     const names: string[] = []
     if (svc.expect.banner_contains !== undefined) names.push('banner_contains')
     if (svc.expect.banner_matches !== undefined) names.push('banner_matches')
-    if (svc.expect.max_latency !== undefined) names.push('max_latency')
     return names
   },
 
@@ -66,11 +61,8 @@ export default defineProbe({
       if (svc.expect.banner_matches !== undefined) {
         checks.push({ name: 'banner_matches', ok: svc.expect.banner_matches.test(banner), detail: `banner ${shown}` })
       }
-      if (svc.expect.max_latency !== undefined) {
-        checks.push({ name: 'max_latency', ok: latencyMs <= svc.expect.max_latency, detail: `${formatDuration(latencyMs)} (limit ${formatDuration(svc.expect.max_latency)})` })
-      }
       if (wantsBanner && banner === '') throw new ProbeError('expectation', 'connection closed before any banner arrived')
-      return { checks, info: { latency_ms: Math.round(latencyMs) } }
+      return { checks, info: { latency_ms: Math.round(latencyMs) }, latency: { ms: latencyMs } }
     } finally {
       socket.destroy()
     }

@@ -9,13 +9,15 @@ import { alertOptionsFromConfig, renderAlertRules } from './alerts.js'
 import { ConfigError } from './config/errors.js'
 import { loadConfig, type Config } from './config/load.js'
 import { DASHBOARD_FILES, renderDashboards } from './dashboards.js'
+import { PROBE_KINDS } from '../probes/index.js'
 import { Daemon } from './daemon.js'
 import { discover } from './discover.js'
-import { Engine } from './engine.js'
-import { renderMarkdown, renderTable } from './format.js'
+import { buildStatus, type StatusDocument } from './exposition/status.js'
+import { runRound } from './jobs.js'
 import { createLogger, type Level } from './log.js'
+import { renderMarkdown, renderTable } from './presentation/text.js'
 import type { SecretSet } from './redact.js'
-import { buildStatus, type StatusDocument } from './status.js'
+import { ResultStore } from './results.js'
 import { VERSION } from './version.js'
 
 export const DEFAULT_CONFIG = 'groundtruth.yml'
@@ -139,11 +141,11 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
 
 /** The config source: the named file, groundtruth.yml here, or discovery. */
 function configLoader(path: string | undefined, io: Io): () => Promise<Config> {
-  if (path !== undefined) return () => loadConfig(resolve(io.cwd, path), io.env)
+  if (path !== undefined) return () => loadConfig(resolve(io.cwd, path), PROBE_KINDS, io.env)
   const here = resolve(io.cwd, DEFAULT_CONFIG)
-  if (existsSync(here)) return () => loadConfig(here, io.env)
+  if (existsSync(here)) return () => loadConfig(here, PROBE_KINDS, io.env)
   return async () => {
-    const { config, found } = await discover(io.cwd, io.env)
+    const { config, found } = await discover(io.cwd, PROBE_KINDS, io.env)
     io.stderr(`groundtruth: no ${DEFAULT_CONFIG}; discovered:\n${found.map((f) => `  - ${f}\n`).join('')}`)
     return config
   }
@@ -160,9 +162,9 @@ async function check(config: Config, format: string, io: Io): Promise<number> {
 
 /** Every probe and the env audit once: what `check` and `report` show. */
 async function runOnce(config: Config, io: Io): Promise<StatusDocument> {
-  const engine = new Engine(config, createLogger({ level: 'warn', secrets: () => config.secrets, write: (line) => io.stderr(line + '\n') }), io.cwd, io.env)
-  const snapshot = await engine.runAll()
-  return buildStatus(snapshot, config, engine.envFindings)
+  const log = createLogger({ level: 'warn', secrets: () => config.secrets, write: (line) => io.stderr(line + '\n') })
+  const snapshot = await runRound(config, { store: new ResultStore(), log, cwd: io.cwd, processEnv: io.env })
+  return buildStatus(snapshot, config)
 }
 
 export function parseListen(listen: string): { host?: string; port: number } {
@@ -185,6 +187,8 @@ async function serve(load: () => Promise<Config>, listen: string, level: string,
       return config
     },
     log,
+    cwd: io.cwd,
+    processEnv: io.env,
   })
   await daemon.listen(port, host)
   log.info('groundtruth listening', { listen, version: VERSION, config: daemon.config.file, services: daemon.config.services.length })

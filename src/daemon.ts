@@ -1,49 +1,56 @@
-// `groundtruth serve`: the scheduler probing in the background, the HTTP
-// server answering from cached results, and reloads that swap the config
-// only when the new one is valid.
+// `groundtruth serve`, wired: the result store, the scheduler running every
+// job of the config into it, the registry reading it, and the view the HTTP
+// layer is given. Reloads swap the config only when the new one is valid.
 import { createServer, type Server } from 'node:http'
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+import { Registry } from 'prom-client'
 import { ConfigError } from './config/errors.js'
 import type { Config } from './config/load.js'
-import { Engine } from './engine.js'
+import { registerProbed, registerScheduled } from './exposition/registries.js'
+import type { SelfState } from './exposition/self.js'
+import { buildStatus } from './exposition/status.js'
+import { createApp, type ReloadOutcome, type Selection, type View } from './http/server.js'
+import { baseDirOf, jobsFor, probeService, type JobContext } from './jobs.js'
+import { Limiter } from './limiter.js'
 import type { Logger } from './log.js'
-import { registerEnvMetrics } from './env-metrics.js'
-import { registerResultMetrics } from './metrics.js'
-import { Scheduler } from './scheduler.js'
-import { createApp } from './server.js'
+import { ResultStore } from './results.js'
+import { Scheduler, type Clock, type Job } from './scheduler.js'
 import { VERSION } from './version.js'
 
 export interface DaemonOptions {
   /** Loads (or discovers) the configuration; called at start and on every reload. */
   load: () => Promise<Config>
   log: Logger
+  /** Where a discovered config's relative paths start. */
+  cwd?: string
+  processEnv?: Record<string, string | undefined>
+  clock?: Clock
 }
 
-export interface ReloadOutcome {
-  ok: boolean
-  error?: string
-}
+export type { ReloadOutcome } from './http/server.js'
 
 export class Daemon {
   readonly registry = new Registry()
-  readonly engine: Engine
+  readonly store = new ResultStore()
   readonly scheduler: Scheduler
   readonly startedAt = Date.now()
   /** Every service has been probed once since start. */
   firstRoundDone = false
-  #reloadOk = 1
-  #reloadAt = Date.now() / 1000
+  #config: Config
+  #jobs: Job[] = []
+  #self: SelfState = { version: VERSION, reloadOk: true, reloadAt: Date.now() / 1000 }
   #server?: Server
   #reloading?: Promise<ReloadOutcome>
-  #envTimer?: NodeJS.Timeout
+  readonly #jobContext: JobContext
 
   private constructor(
     config: Config,
     private readonly options: DaemonOptions,
   ) {
-    this.engine = new Engine(config, options.log)
-    this.scheduler = new Scheduler({ concurrency: config.concurrency, run: (s) => this.engine.probeAndRecord(s), log: options.log })
-    this.#registerMetrics()
+    this.#config = config
+    this.#jobContext = { store: this.store, log: options.log, cwd: options.cwd ?? process.cwd(), processEnv: options.processEnv ?? process.env }
+    this.store.setServices(config.services)
+    this.scheduler = new Scheduler({ concurrency: config.concurrency, log: options.log, clock: options.clock })
+    registerScheduled(this.registry, config.kinds, () => this.store.snapshot(), () => this.#self)
   }
 
   /** Loads the config; a bad one throws ConfigError and nothing starts. */
@@ -51,21 +58,22 @@ export class Daemon {
     return new Daemon(await options.load(), options)
   }
 
-  /** Starts probing; the returned promise settles when the first round is done. */
+  get config(): Config {
+    return this.#config
+  }
+
+  /** Starts every job; the returned promise settles when the first round is done. */
   startProbing(): Promise<void> {
-    this.#scheduleEnvAudit()
-    return this.scheduler.start(this.config.services).then(() => {
+    this.#jobs = jobsFor(this.#config, this.#jobContext)
+    return this.scheduler.start(this.#jobs).then(() => {
       this.firstRoundDone = true
-      this.options.log.info('first round of probes done', { services: this.config.services.length })
+      this.options.log.info('first round of probes done', { services: this.#config.services.length })
     })
   }
 
-  get config(): Config {
-    return this.engine.config
-  }
-
-  get reloadState(): { ok: boolean; at: number } {
-    return { ok: this.#reloadOk === 1, at: this.#reloadAt }
+  /** Runs the named jobs (all when none is named) now and waits for them: an audit on demand. */
+  runNow(names?: string[]): Promise<void> {
+    return this.scheduler.runOnce(this.#jobs.filter((j) => !names || names.includes(j.name)))
   }
 
   /** Reloads the config; on any problem the old one stays in force. Concurrent calls share one reload. */
@@ -79,24 +87,62 @@ export class Daemon {
     try {
       config = await this.options.load()
     } catch (err) {
-      this.#reloadOk = 0
+      this.#self = { ...this.#self, reloadOk: false }
       const error = err instanceof ConfigError ? err.message : String(err)
       this.options.log.error('config reload failed; the previous config stays in force', { error })
       return { ok: false, error }
     }
-    this.engine.setConfig(config)
+    this.#config = config
+    this.store.setServices(config.services)
     this.scheduler.setConcurrency(config.concurrency)
-    void this.scheduler.start(config.services)
-    this.#scheduleEnvAudit()
-    this.#reloadOk = 1
-    this.#reloadAt = Date.now() / 1000
+    void this.startProbing()
+    this.#self = { ...this.#self, reloadOk: true, reloadAt: Date.now() / 1000 }
     this.options.log.info('config reloaded', { file: config.file, services: config.services.length })
     return { ok: true }
   }
 
+  /** What the HTTP layer sees. */
+  view(): View {
+    return {
+      metrics: async () => ({ contentType: this.registry.contentType, text: await this.registry.metrics() }),
+      unknownIn: (selection) => {
+        const services = this.#config.services
+        return [...selection.services.filter((n) => !services.some((s) => s.name === n)), ...selection.groups.filter((g) => !services.some((s) => s.group === g))]
+      },
+      probe: (selection) => this.#probeNow(selection),
+      status: () => ({
+        version: VERSION,
+        started_at: new Date(this.startedAt).toISOString(),
+        config: { file: this.#config.file, last_reload_successful: this.#self.reloadOk, last_reload_success_at: new Date(this.#self.reloadAt * 1000).toISOString() },
+        scheduler: this.scheduler.load,
+        ...buildStatus(this.store.snapshot(), this.#config),
+      }),
+      ready: () => this.firstRoundDone,
+      reload: () => this.reload(),
+    }
+  }
+
+  /**
+   * Probes the selected services now, for /probe. Nothing is recorded: the
+   * scheduler's view stays the scheduler's. Readiness of the probed services
+   * uses these fresh results and the last known results of their dependencies.
+   * A registry per request, as blackbox_exporter does: only these results.
+   */
+  async #probeNow(selection: Selection): Promise<{ contentType: string; text: string }> {
+    const config = this.#config
+    const chosen = config.services.filter((s) => selection.services.includes(s.name) || selection.groups.includes(s.group))
+    const limiter = new Limiter(config.concurrency)
+    const baseDir = baseDirOf(config, this.#jobContext.cwd)
+    const fresh = await Promise.all(chosen.map((s) => limiter.run(() => probeService(s, config, this.options.log, baseDir))))
+    const snapshot = this.store.snapshotWith(fresh)
+    const registry = new Registry()
+    registerProbed(registry, config.kinds, snapshot)
+    return { contentType: registry.contentType, text: await registry.metrics() }
+  }
+
   /** Starts the HTTP server; resolves once it listens. */
   listen(port: number, host?: string): Promise<Server> {
-    const server = createServer(createApp(this, this.options.log))
+    const server = createServer(createApp(this.view(), this.options.log))
     this.#server = server
     return new Promise((resolve, reject) => {
       server.once('error', reject)
@@ -107,9 +153,8 @@ export class Daemon {
     })
   }
 
-  /** Stops probing, waits for probes in flight, closes the server and its connections. */
+  /** Stops probing, waits for jobs in flight, closes the server and its connections. */
   async stop(): Promise<void> {
-    clearInterval(this.#envTimer)
     await this.scheduler.stop()
     const server = this.#server
     if (!server) return
@@ -117,44 +162,6 @@ export class Daemon {
       server.close(() => resolve())
       // Keep-alive connections of idle scrapers would hold close() open.
       server.closeIdleConnections()
-    })
-  }
-
-  /** The env audit runs now and then at the default interval: files change without a reload. */
-  #scheduleEnvAudit(): void {
-    clearInterval(this.#envTimer)
-    const audit = () =>
-      void this.engine.auditEnvironment().catch((err: unknown) => this.options.log.error('env audit failed', { error: String(err) }))
-    audit()
-    this.#envTimer = setInterval(audit, this.config.defaults.interval)
-  }
-
-  #registerMetrics(): void {
-    const registry = this.registry
-    registerResultMetrics(registry, () => this.engine.store.snapshot(), { counters: true })
-    registerEnvMetrics(registry, () => this.engine.envFindings)
-    collectDefaultMetrics({ register: registry })
-    // prom-client also exports these gauges under a `_total` name, which
-    // `promtool check metrics` rightly flags; the same values stay available
-    // without the suffix (nodejs_active_handles ...).
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name)
-    new Gauge({ name: 'groundtruth_build_info', help: 'Always 1; the labels say which groundtruth is running', labelNames: ['version', 'nodejs'], registers: [registry] }).set({ version: VERSION, nodejs: process.version }, 1)
-    const daemon = this
-    new Gauge({
-      name: 'groundtruth_config_last_reload_successful',
-      help: '0 after a reload that failed (the previous config stays in force), else 1',
-      registers: [registry],
-      collect() {
-        this.set(daemon.#reloadOk)
-      },
-    })
-    new Gauge({
-      name: 'groundtruth_config_last_reload_success_timestamp_seconds',
-      help: 'When the config was last loaded successfully (Unix time)',
-      registers: [registry],
-      collect() {
-        this.set(daemon.#reloadAt)
-      },
     })
   }
 }

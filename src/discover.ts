@@ -4,9 +4,9 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
-import { PROBE_KINDS } from '../probes/index.js'
 import { ConfigError } from './config/errors.js'
 import { validateConfig, type Config } from './config/load.js'
+import type { ProbeKinds } from './probe.js'
 
 export interface Discovery {
   config: Config
@@ -18,7 +18,8 @@ type Env = Record<string, string | undefined>
 
 export const DISCOVERED = '(discovered)'
 
-export async function discover(dir: string, processEnv: Env = process.env): Promise<Discovery> {
+/** Discovery over the given probe kinds: each says what variables it recognises. */
+export async function discover(dir: string, kinds: ProbeKinds, processEnv: Env = process.env): Promise<Discovery> {
   const found: string[] = []
   const dotenv = await readDotenv(join(dir, '.env'))
   const hasExample = (await readDotenv(join(dir, '.env.example'))) !== undefined
@@ -28,7 +29,7 @@ export async function discover(dir: string, processEnv: Env = process.env): Prom
 
   const services: Record<string, unknown>[] = []
   const names = new Set<string>()
-  for (const kind of PROBE_KINDS.values()) {
+  for (const kind of kinds.values()) {
     for (const { service, from } of kind.discover?.(env) ?? []) {
       if (names.has(service.name as string)) continue
       names.add(service.name as string)
@@ -37,12 +38,12 @@ export async function discover(dir: string, processEnv: Env = process.env): Prom
     }
   }
   if (services.length === 0) {
-    const variables = [...PROBE_KINDS.values()].flatMap((k) => k.discoveredFrom ?? []).join(', ')
+    const variables = [...kinds.values()].flatMap((k) => k.discoveredFrom ?? []).join(', ')
     const looked = `no groundtruth.yml here and no service to discover (looked for ${variables} in the environment and .env); write a config file or pass --config`
     throw new ConfigError(DISCOVERED, [{ path: '', message: looked }])
   }
   const envSources = dotenv ? [{ file: join(dir, '.env'), ...(hasExample ? { example: join(dir, '.env.example') } : {}) }] : []
-  return { config: validateConfig({ services, env: envSources }, DISCOVERED, env), found }
+  return { config: validateConfig({ services, env: envSources }, DISCOVERED, kinds, env), found }
 }
 
 async function readDotenv(path: string): Promise<Record<string, string> | undefined> {

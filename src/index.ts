@@ -1,4 +1,6 @@
-// The library face: `import { ... } from 'groundtruth'`.
+// The library face: `import { ... } from 'groundtruth'`. Like cli.ts, a
+// composition root: the one place besides the CLI that knows the probe
+// registry, the core and the generators together.
 export { alertRules, renderAlertRules, alertOptionsFromConfig, ALERT_NAMES, type AlertOptions, type RuleFile } from './alerts.js'
 export { ConfigError, formatProblem, type ConfigProblem } from './config/errors.js'
 export { loadConfig, parseConfig, validateConfig, type Config, type ServiceConfig } from './config/load.js'
@@ -8,14 +10,19 @@ export { auditEnv, classifyValue, WEAK_RULES, type EnvSourceFinding } from './en
 export { MIGRATION_READERS, type MigrationStatus, type MigrationReader } from './migrations/index.js'
 export { discover } from './discover.js'
 export { parseDuration, formatDuration } from './duration.js'
-export { Engine } from './engine.js'
+export { collector, counter, gauge, series, type Collector, type MetricDef } from './exposition/metric.js'
+export { registerCollectors } from './exposition/registry.js'
+export { registerScheduled, registerProbed, snapshotCollectors } from './exposition/registries.js'
+export { serviceCollector } from './exposition/services.js'
+export { buildStatus, type StatusDocument, type ServiceStatus } from './exposition/status.js'
 export { evaluateGates, type GateVerdict } from './gates.js'
-export { renderMarkdown, renderTable } from './format.js'
+export { jobsFor, probeService, runRound } from './jobs.js'
+export { renderMarkdown, renderTable } from './presentation/text.js'
+export { renderPage } from './presentation/page.js'
 export { createLogger, silentLogger, type Logger } from './log.js'
-export { registerResultMetrics } from './metrics.js'
-export { defineProbe, ProbeError, REASONS, type ProbeKind, type ProbeContext, type ProbeOutcome, type CheckResult, type Reason } from './probe.js'
+export { defineProbe, ProbeError, REASONS, type ProbeKind, type ProbeKinds, type ProbeContext, type ProbeOutcome, type CheckResult, type Reason, type Facts } from './probe.js'
 export { computeReadiness, readyRatios, type Readiness } from './readiness.js'
 export { ResultStore, type Snapshot } from './results.js'
 export { runProbe, type ProbeResult } from './runner.js'
-export { buildStatus, type StatusDocument, type ServiceStatus } from './status.js'
+export { Scheduler, type Job } from './scheduler.js'
 export { PROBE_KINDS } from '../probes/index.js'

@@ -1,9 +1,11 @@
 // The one interface every probe kind implements. Modelled on blackbox_exporter's
 // prober signature: a probe gets its target's settings and a context carrying
-// the deadline, does its own I/O, and reports checks; it never touches the
-// registry, the scheduler or another probe's state.
+// the deadline, does its own I/O, and reports checks plus typed facts; it never
+// touches the registry, the scheduler or another probe's state. A kind that
+// exports gauges of its own names their collectors here (`collectors`), as
+// blackbox's prober registers `probe_ssl_earliest_cert_expiry` itself.
 import type { z } from 'zod'
-import type { MigrationStatus } from './migrations/types.js'
+import type { Collector } from './exposition/metric.js'
 import type { SecretSet } from './redact.js'
 
 /** The bounded set of failure reasons (SPEC §3); error text goes to logs and /status. */
@@ -18,6 +20,15 @@ export interface CheckResult {
   detail?: string
 }
 
+/**
+ * Typed facts a run found, keyed by the concern that owns them. Empty here on
+ * purpose: each concern adds its key where it lives, by declaration merging
+ * (`declare module '…/src/probe.js' { interface Facts { tls: TlsFacts } }`),
+ * so the core carries facts it does not know and a typo is a type error.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Facts {}
+
 /** What a probe's run resolves to when it reached its target. */
 export interface ProbeOutcome {
   checks: CheckResult[]
@@ -25,10 +36,14 @@ export interface ProbeOutcome {
   reason?: Reason
   /** Facts worth showing in /status (status code, server version ...). */
   info?: Record<string, unknown>
-  /** Extra gauges, e.g. the TLS certificate's expiry. */
-  certExpiresAt?: number
-  /** Migration status of a database (postgres services with `migrations:`). */
-  migrations?: MigrationStatus[]
+  /** Facts a concern turns into gauges of its own (a certificate's expiry, migration status). */
+  facts?: Partial<Facts>
+  /**
+   * What `expect.max_latency` judges, when the probe measured something
+   * narrower than the whole run (connect + AUTH + PING): the milliseconds and
+   * what they cover, for the check's detail ("to connect and PING").
+   */
+  latency?: { ms: number; covers?: string }
 }
 
 export interface ProbeContext {
@@ -64,7 +79,12 @@ export interface BaseService {
   depends_on: string[]
   critical: boolean
   description?: string
+  /** Every kind accepts `expect.max_latency` (milliseconds), judged by the runner. */
+  expect?: { max_latency?: number }
 }
+
+/** A service's settings as its kind validated them. */
+export type SettingsOf<S extends z.ZodRawShape> = BaseService & z.infer<z.ZodObject<S>>
 
 /** A probe kind: its config keys, its checks and its run function. */
 export interface ProbeKind<Settings extends z.ZodRawShape = z.ZodRawShape> {
@@ -72,16 +92,31 @@ export interface ProbeKind<Settings extends z.ZodRawShape = z.ZodRawShape> {
   /** The service keys this kind adds to the common ones (validated strictly). */
   settings: Settings
   /** Check names a service will report, known before it runs, so a failed run reports each as 0. */
-  checkNames(service: BaseService & z.infer<z.ZodObject<Settings>>): string[]
+  checkNames(service: SettingsOf<Settings>): string[]
   /** Where it points, without credentials: shown in /status, reports and logs. */
-  target(service: BaseService & z.infer<z.ZodObject<Settings>>): string
+  target(service: SettingsOf<Settings>): string
   /** Secret values in the settings (passwords, header values) to mask everywhere. */
-  secrets?(service: BaseService & z.infer<z.ZodObject<Settings>>, into: SecretSet): void
-  run(service: BaseService & z.infer<z.ZodObject<Settings>>, ctx: ProbeContext): Promise<ProbeOutcome>
+  secrets?(service: SettingsOf<Settings>, into: SecretSet): void
+  run(service: SettingsOf<Settings>, ctx: ProbeContext): Promise<ProbeOutcome>
   /** Services this kind can find from conventional environment variables (SPEC §2). */
   discover?(env: Record<string, string | undefined>): DiscoveredService[]
   /** The variables `discover` looks at, for the message when nothing is found. */
   discoveredFrom?: string[]
+  /** Collectors of the gauges this kind's facts feed (shared ones, such as TLS, are registered once). */
+  collectors?: readonly FactsCollector[]
+}
+
+/**
+ * A service bound to its kind once, at validation: the rest of the program
+ * calls these without looking the kind up again or casting its settings.
+ */
+export interface BoundProbe {
+  readonly kind: string
+  /** Where it points, without credentials. */
+  readonly target: string
+  /** The kind's own check names (the runner adds `max_latency` when configured). */
+  readonly checkNames: readonly string[]
+  run(ctx: ProbeContext): Promise<ProbeOutcome>
 }
 
 export interface DiscoveredService {
@@ -91,7 +126,34 @@ export interface DiscoveredService {
   from: string
 }
 
+/** One service's facts from its last run: what a kind's collectors read. */
+export interface FactRow {
+  service: string
+  group: string
+  facts: Partial<Facts>
+}
+
+export type FactsCollector = Collector<readonly FactRow[]>
+
+/** The kinds a configuration is validated against, by name (the registry in probes/index.ts). */
+export type ProbeKinds = ReadonlyMap<string, ProbeKind>
+
 /** Lets each probe file keep its exact settings type while sharing one registry. */
 export function defineProbe<S extends z.ZodRawShape>(kind: ProbeKind<S>): ProbeKind<S> {
   return kind
+}
+
+/** Binds validated settings to their kind; the only place a kind's generic settings meet a service. */
+export function bindProbe<S extends z.ZodRawShape>(kind: ProbeKind<S>, service: SettingsOf<S>): BoundProbe {
+  return {
+    kind: kind.kind,
+    target: kind.target(service),
+    checkNames: kind.checkNames(service),
+    run: (ctx) => kind.run(service, ctx),
+  }
+}
+
+/** Every collector the given kinds bring, each once. */
+export function kindCollectors(kinds: ProbeKinds): FactsCollector[] {
+  return [...new Set([...kinds.values()].flatMap((k) => k.collectors ?? []))]
 }

@@ -1,7 +1,10 @@
-// The latest result and the running counts of every configured service:
-// the single source of truth that /metrics, /status and reports read.
+// The latest result and the running counts of every configured service, and
+// the latest findings of the other periodic jobs (the env audit): the single
+// source of truth. /metrics, /status, the page, `check` and `report` all read
+// one snapshot of it.
 import type { ServiceConfig } from './config/load.js'
-import { REASONS, type Reason } from './probe.js'
+import type { EnvSourceFinding } from './env/audit.js'
+import { REASONS, type FactRow, type Reason } from './probe.js'
 import { computeReadiness, readyRatios, type Ratios, type Readiness } from './readiness.js'
 import type { ProbeResult } from './runner.js'
 
@@ -22,21 +25,30 @@ export interface Snapshot {
   ratios: Ratios
   /** Every service has been probed at least once. */
   complete: boolean
+  /** The last env audit, one finding per configured source (names and states, never values). */
+  env: EnvSourceFinding[]
+}
+
+/** Each service's facts from its last run, for the collectors of the probe kinds. */
+export function factRows(snapshot: Snapshot): FactRow[] {
+  return snapshot.records.flatMap((r) => (r.last ? [{ service: r.config.name, group: r.config.group, facts: r.last.facts }] : []))
 }
 
 export class ResultStore {
   #records = new Map<string, ServiceRecord>()
+  #env: EnvSourceFinding[] = []
 
   /**
    * Adopts a (re)loaded service list. Counters of services that remain are
    * kept, so a reload is not a counter reset; removed services disappear.
    */
-  setServices(services: readonly ServiceConfig[], targetOf: (s: ServiceConfig) => string): void {
+  setServices(services: readonly ServiceConfig[]): void {
     const next = new Map<string, ServiceRecord>()
     for (const config of services) {
       const old = this.#records.get(config.name)
       const keep = old && old.config.probe === config.probe
-      next.set(config.name, keep ? { ...old, config, target: targetOf(config) } : { config, target: targetOf(config), probes: 0, failures: zeroFailures(), stateChanges: 0 })
+      const target = config.bound.target
+      next.set(config.name, keep ? { ...old, config, target } : { config, target, probes: 0, failures: zeroFailures(), stateChanges: 0 })
     }
     this.#records = next
   }
@@ -52,6 +64,11 @@ export class ResultStore {
     rec.last = result
   }
 
+  /** Keeps the latest env audit. */
+  recordEnv(findings: EnvSourceFinding[]): void {
+    this.#env = findings
+  }
+
   get(name: string): ServiceRecord | undefined {
     return this.#records.get(name)
   }
@@ -64,7 +81,7 @@ export class ResultStore {
     const records = [...this.#records.values()]
     const services = records.map((r) => r.config)
     const readiness = computeReadiness(services, (name) => this.#records.get(name)?.last)
-    return { records, readiness, ratios: readyRatios(services, readiness), complete: records.every((r) => r.last !== undefined) }
+    return { records, readiness, ratios: readyRatios(services, readiness), complete: records.every((r) => r.last !== undefined), env: this.#env }
   }
 
   /**
@@ -87,7 +104,7 @@ export class ResultStore {
     const covered = (group: string) => services.every((s) => s.group !== group || byName.has(s.name))
     const groups = new Map([...all.groups].filter(([g]) => probedGroups.has(g) && covered(g)))
     const ratios = { overall: services.every((s) => byName.has(s.name)) ? all.overall : undefined, groups }
-    return { records, readiness, ratios, complete: true }
+    return { records, readiness, ratios, complete: true, env: [] }
   }
 }
 

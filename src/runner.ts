@@ -1,11 +1,12 @@
 // Runs one probe with a hard deadline. The timeout is enforced here, not
 // trusted to the client library: a peer that accepts and never answers
 // yields `timeout` when the deadline passes, whatever the library does.
+// Checks every kind shares (`expect.max_latency`) are judged here too, once,
+// as Gatus evaluates `[RESPONSE_TIME]` for every kind.
 import { classifyError, describeError } from './classify.js'
 import type { ServiceConfig } from './config/load.js'
 import { formatDuration } from './duration.js'
-import { ProbeError, type CheckResult, type ProbeKind, type Reason } from './probe.js'
-import type { MigrationStatus } from './migrations/types.js'
+import { ProbeError, type CheckResult, type Facts, type ProbeOutcome, type Reason } from './probe.js'
 import type { SecretSet } from './redact.js'
 
 export interface ProbeResult {
@@ -20,11 +21,16 @@ export interface ProbeResult {
   /** Epoch milliseconds when the run finished. */
   finishedAt: number
   info: Record<string, unknown>
-  certExpiresAt?: number
-  migrations?: MigrationStatus[]
+  /** Facts keyed by concern (TLS, migrations ...), their texts redacted. */
+  facts: Partial<Facts>
 }
 
-export async function runProbe(kind: ProbeKind, service: ServiceConfig, secrets: SecretSet, baseDir = process.cwd()): Promise<ProbeResult> {
+/** Every check name the service reports: its kind's, then the generic ones it configures. */
+export function checkNamesOf(service: ServiceConfig): string[] {
+  return [...service.bound.checkNames, ...(service.expect?.max_latency !== undefined ? ['max_latency'] : [])]
+}
+
+export async function runProbe(service: ServiceConfig, secrets: SecretSet, baseDir = process.cwd()): Promise<ProbeResult> {
   const controller = new AbortController()
   const started = performance.now()
   let timer: NodeJS.Timeout | undefined
@@ -44,7 +50,7 @@ export async function runProbe(kind: ProbeKind, service: ServiceConfig, secrets:
     }
     timer = setTimeout(expire, service.timeout)
   })
-  const run = Promise.resolve().then(() => kind.run(service as never, { signal: controller.signal, timeoutMs: service.timeout, secrets, baseDir }))
+  const run = Promise.resolve().then(() => service.bound.run({ signal: controller.signal, timeoutMs: service.timeout, secrets, baseDir }))
   // The losing side of the race may still reject later; that must not become an unhandled rejection.
   run.catch(() => {})
 
@@ -57,23 +63,22 @@ export async function runProbe(kind: ProbeKind, service: ServiceConfig, secrets:
 
   try {
     const outcome = await Promise.race([run, deadline])
-    const failed = outcome.checks.filter((c) => !c.ok)
-    const redacted = outcome.checks.map((c) => (c.detail ? { ...c, detail: secrets.redact(c.detail) } : c))
+    const checks = [...outcome.checks, ...genericChecks(service, outcome, performance.now() - started)]
+    const failed = checks.filter((c) => !c.ok)
     return finish({
       ok: failed.length === 0,
       reason: failed.length ? (outcome.reason ?? 'expectation') : undefined,
       error: failed.length ? secrets.redact(failed.map((c) => `${c.name}: ${c.detail ?? 'failed'}`).join('; ')) : undefined,
-      checks: redacted,
-      info: redactInfo(outcome.info ?? {}, secrets),
-      certExpiresAt: outcome.certExpiresAt,
-      ...(outcome.migrations ? { migrations: outcome.migrations.map((m) => (m.error ? { ...m, error: secrets.redact(m.error) } : m)) } : {}),
+      checks: checks.map((c) => (c.detail ? { ...c, detail: secrets.redact(c.detail) } : c)),
+      info: redactStrings(outcome.info ?? {}, secrets),
+      facts: redactStrings(outcome.facts ?? {}, secrets),
     })
   } catch (err) {
     const reason = controller.signal.aborted && !(err instanceof ProbeError) ? 'timeout' : classifyError(err)
     const error = secrets.redact(describeError(err))
     // Nothing could be checked: every expectation this service declares is reported as failed.
-    const checks = kind.checkNames(service as never).map((name) => ({ name, ok: false, detail: `not evaluated: ${reason}` }))
-    return finish({ ok: false, reason, error, checks, info: redactInfo(err instanceof ProbeError ? (err.info ?? {}) : {}, secrets) })
+    const checks = checkNamesOf(service).map((name) => ({ name, ok: false, detail: `not evaluated: ${reason}` }))
+    return finish({ ok: false, reason, error, checks, info: redactStrings(err instanceof ProbeError ? (err.info ?? {}) : {}, secrets), facts: {} })
   } finally {
     clearTimeout(timer)
     // Tells the probe to release anything still open, on success as on failure.
@@ -81,7 +86,24 @@ export async function runProbe(kind: ProbeKind, service: ServiceConfig, secrets:
   }
 }
 
-/** Probes keep secrets out of `info`; this is the safety net for the strings among its values. */
-function redactInfo(info: Record<string, unknown>, secrets: SecretSet): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(info).map(([k, v]) => [k, typeof v === 'string' ? secrets.redact(v) : v]))
+/** `expect.max_latency`, on what the probe measured or else the whole run. */
+function genericChecks(service: ServiceConfig, outcome: ProbeOutcome, wallMs: number): CheckResult[] {
+  const limit = service.expect?.max_latency
+  if (limit === undefined) return []
+  const ms = outcome.latency?.ms ?? wallMs
+  const covers = outcome.latency?.covers ? ` ${outcome.latency.covers}` : ''
+  return [{ name: 'max_latency', ok: ms <= limit, detail: `${formatDuration(ms)}${covers} (limit ${formatDuration(limit)})` }]
+}
+
+/**
+ * Probes keep secrets out of what they report; this is the safety net for
+ * every string in it, however deep (a migration reader's error text).
+ */
+function redactStrings<T>(value: T, secrets: SecretSet): T {
+  if (typeof value === 'string') return secrets.redact(value) as T
+  if (Array.isArray(value)) return value.map((v) => redactStrings(v, secrets)) as T
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, secrets)])) as T
+  }
+  return value
 }

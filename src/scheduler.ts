@@ -1,61 +1,93 @@
-// Runs every service on its own cadence: a fixed `interval`, or a node-cron
-// `schedule`. A service never runs twice at once (a tick that finds it still
-// running is skipped and logged), and at most `concurrency` probes run at all.
-import cron, { type ScheduledTask } from 'node-cron'
-import type { ServiceConfig } from './config/load.js'
+// Runs every periodic job on its own cadence: each service's probe, the env
+// audit, and whatever else keeps the result store fresh. A cadence is a fixed
+// `interval` or a node-cron `schedule`. A job never runs twice at once (a
+// tick that finds it still running is skipped and logged), and at most
+// `concurrency` jobs run at all.
+import cron from 'node-cron'
 import { Limiter } from './limiter.js'
 import type { Logger } from './log.js'
 
+export interface Job {
+  /** Unique among the jobs: the no-overlap guard and the logs use it. */
+  name: string
+  /** Log fields naming what the job is about (`{ service: 'api' }`). */
+  fields: Record<string, string>
+  interval?: number
+  schedule?: string
+  /** Does the work and records it. Should not reject; a rejection is logged. */
+  run(): Promise<void>
+}
+
+/** Where ticks come from: real timers, or a test's hand-driven clock. */
+export interface Clock {
+  every(ms: number, tick: () => void): () => void
+  cron(expression: string, name: string, tick: () => void): () => void
+}
+
+export const realClock: Clock = {
+  every(ms, tick) {
+    // Fixed rate from the first tick: each tick is `interval` after the previous one, however long the run took.
+    const timer = setInterval(tick, ms)
+    return () => clearInterval(timer)
+  },
+  cron(expression, name, tick) {
+    const task = cron.schedule(expression, tick, { name })
+    return () => void task.destroy()
+  },
+}
+
 export interface SchedulerOptions {
   concurrency: number
-  /** Probes one service and records the result. Must not reject. */
-  run: (service: ServiceConfig) => Promise<void>
   log: Logger
+  clock?: Clock
 }
 
 export class Scheduler {
   #limiter: Limiter
+  readonly #clock: Clock
   readonly #stops: Array<() => void> = []
   readonly #running = new Set<string>()
   readonly #inflight = new Set<Promise<void>>()
 
   constructor(private readonly options: SchedulerOptions) {
     this.#limiter = new Limiter(options.concurrency)
+    this.#clock = options.clock ?? realClock
   }
 
-  /** Probes queued or running now, for /status. */
+  /** Jobs queued or running now, for /status. */
   get load(): { active: number; queued: number } {
     return { active: this.#limiter.active, queued: this.#limiter.queued }
   }
 
   /**
-   * Starts the cadence of each service. Every service also runs once right
-   * away, whatever its schedule, so readiness is known without waiting for a
-   * cron expression to come round. Resolves when that first round is done.
+   * Starts the cadence of each job (replacing any earlier set). Every job also
+   * runs once right away, whatever its schedule, so readiness is known without
+   * waiting for a cron expression to come round. Resolves when that first
+   * round is done.
    */
-  start(services: readonly ServiceConfig[]): Promise<void> {
+  start(jobs: readonly Job[]): Promise<void> {
     this.#stopCadences()
-    for (const service of services) {
-      if (service.schedule !== undefined) this.#stops.push(this.#cron(service, service.schedule))
-      else this.#stops.push(this.#every(service, service.interval!))
+    for (const job of jobs) {
+      if (job.schedule !== undefined) this.#stops.push(this.#clock.cron(job.schedule, `groundtruth:${job.name}`, () => void this.trigger(job)))
+      else if (job.interval !== undefined) this.#stops.push(this.#clock.every(job.interval, () => void this.trigger(job)))
     }
-    return this.runOnce(services)
+    return this.runOnce(jobs)
   }
 
-  /** Runs each service once now (skipping those already running) and waits for all. */
-  async runOnce(services: readonly ServiceConfig[]): Promise<void> {
-    await Promise.all(services.map((s) => this.trigger(s)))
+  /** Runs each job once now (skipping those already running) and waits for all. */
+  async runOnce(jobs: readonly Job[]): Promise<void> {
+    await Promise.all(jobs.map((j) => this.trigger(j)))
   }
 
-  /** Stops all cadences and waits for probes in flight (each bounded by its timeout). */
+  /** Stops all cadences and waits for jobs in flight (each bounded by its timeout). */
   async stop(): Promise<void> {
     this.#stopCadences()
     await Promise.all([...this.#inflight])
   }
 
   /**
-   * For a reload: new concurrency applies to probes queued from now on;
-   * probes in flight finish under the old limit and keep their no-overlap guard.
+   * For a reload: new concurrency applies to jobs queued from now on; jobs in
+   * flight finish under the old limit and keep their no-overlap guard.
    */
   setConcurrency(concurrency: number): void {
     if (concurrency !== this.#limiter.limit) this.#limiter = new Limiter(concurrency)
@@ -65,31 +97,20 @@ export class Scheduler {
     for (const stop of this.#stops.splice(0)) stop()
   }
 
-  trigger(service: ServiceConfig): Promise<void> {
-    if (this.#running.has(service.name)) {
-      this.options.log.warn('probe still running at its next tick; tick skipped', { service: service.name })
+  trigger(job: Job): Promise<void> {
+    if (this.#running.has(job.name)) {
+      this.options.log.warn('probe still running at its next tick; tick skipped', job.fields)
       return Promise.resolve()
     }
-    this.#running.add(service.name)
+    this.#running.add(job.name)
     const done = this.#limiter
-      .run(() => this.options.run(service))
-      .catch((err: unknown) => this.options.log.error('probe run failed unexpectedly', { service: service.name, error: String(err) }))
+      .run(() => job.run())
+      .catch((err: unknown) => this.options.log.error('probe run failed unexpectedly', { ...job.fields, error: String(err) }))
       .finally(() => {
-        this.#running.delete(service.name)
+        this.#running.delete(job.name)
         this.#inflight.delete(done)
       })
     this.#inflight.add(done)
     return done
-  }
-
-  #every(service: ServiceConfig, intervalMs: number): () => void {
-    // Fixed rate from the first tick: each tick is `interval` after the previous one, however long the probe took.
-    const timer = setInterval(() => void this.trigger(service), intervalMs)
-    return () => clearInterval(timer)
-  }
-
-  #cron(service: ServiceConfig, expression: string): () => void {
-    const task: ScheduledTask = cron.schedule(expression, () => void this.trigger(service), { name: `groundtruth:${service.name}` })
-    return () => void task.destroy()
   }
 }

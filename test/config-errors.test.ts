@@ -317,7 +317,7 @@ for (const c of cases) {
 
 t.test('a missing file is a ConfigError naming it, with no line', async (t) => {
   const file = join('/nonexistent', 'groundtruth', 'groundtruth.yml')
-  const err = await loadConfig(file, {}).then(
+  const err = await loadConfig(file, PROBE_KINDS, {}).then(
     () => undefined,
     (e: unknown) => e,
   )

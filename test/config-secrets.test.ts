@@ -5,6 +5,7 @@ import { ConfigError } from '../src/config/errors.js'
 import { loadConfig } from '../src/config/load.js'
 import { writeConfig } from './helpers/config.js'
 import { loadFailure } from './helpers/config-problems.js'
+import { PROBE_KINDS } from '../probes/index.js'
 
 const PW = 'Zq8-hunter2-pw'
 const TOKEN = 'tok_live_5f4e3d2c1b0a'
@@ -25,7 +26,7 @@ services:
     probe: http
     url: http://app:\${ENCODED}@db.internal:8080/
 `)
-  const config = await loadConfig(file, env)
+  const config = await loadConfig(file, PROBE_KINDS, env)
   // The config itself holds the real values: probes need them.
   t.equal(config.services[0]!.url, `http://user:${PW}@api.internal/health`)
   t.same(config.services[0]!.headers, { Authorization: `Bearer ${TOKEN}`, Accept: 'application/json' })

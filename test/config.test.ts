@@ -6,12 +6,13 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { loadConfig, parseConfig } from '../src/config/load.js'
 import { writeConfig } from './helpers/config.js'
+import { PROBE_KINDS } from '../probes/index.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 
 t.test('defaults are applied to a minimal config', async (t) => {
   const { file } = writeConfig(`services:\n  - name: api\n    probe: http\n    url: http://api.internal/health\n`)
-  const config = await loadConfig(file, {})
+  const config = await loadConfig(file, PROBE_KINDS, {})
   t.equal(config.file, file)
   t.same(config.defaults, { interval: 30_000, timeout: 5_000 })
   t.equal(config.environment, 'production')
@@ -38,7 +39,7 @@ t.test('defaults are applied to a minimal config', async (t) => {
 
 t.test('an empty file is a valid config with no services', async (t) => {
   const { file } = writeConfig('')
-  const config = await loadConfig(file, {})
+  const config = await loadConfig(file, PROBE_KINDS, {})
   t.same(config.services, [])
   t.same(config.defaults, { interval: 30_000, timeout: 5_000 })
 })
@@ -80,7 +81,7 @@ env:
     example: .env.example
     required: [OPENAI_API_KEY]
 `
-  const config = parseConfig(yaml, 'inline.yml', {})
+  const config = parseConfig(yaml, 'inline.yml', PROBE_KINDS, {})
   t.same(config.defaults, { interval: 60_000, timeout: 10_000 })
   t.equal(config.environment, 'staging')
   t.equal(config.concurrency, 4)
@@ -111,9 +112,9 @@ env:
 
 t.test('durations: the longest a timer holds is accepted, units combine', async (t) => {
   const yaml = (interval: string, timeout: string) => `services:\n  - name: a\n    probe: tcp\n    address: h:1\n    interval: ${interval}\n    timeout: ${timeout}\n`
-  t.equal(parseConfig(yaml('24d', '1d2h3m4s5ms'), 'f.yml', {}).services[0]!.interval, 24 * 86_400_000)
-  t.equal(parseConfig(yaml('24d', '1d2h3m4s5ms'), 'f.yml', {}).services[0]!.timeout, 86_400_000 + 2 * 3_600_000 + 3 * 60_000 + 4_000 + 5)
-  t.equal(parseConfig(yaml('1s', '1s'), 'f.yml', {}).services[0]!.timeout, 1_000, 'timeout equal to interval is fine')
+  t.equal(parseConfig(yaml('24d', '1d2h3m4s5ms'), 'f.yml', PROBE_KINDS, {}).services[0]!.interval, 24 * 86_400_000)
+  t.equal(parseConfig(yaml('24d', '1d2h3m4s5ms'), 'f.yml', PROBE_KINDS, {}).services[0]!.timeout, 86_400_000 + 2 * 3_600_000 + 3 * 60_000 + 4_000 + 5)
+  t.equal(parseConfig(yaml('1s', '1s'), 'f.yml', PROBE_KINDS, {}).services[0]!.timeout, 1_000, 'timeout equal to interval is fine')
 })
 
 t.test('${VAR} and ${VAR:-default} are expanded from the environment', async (t) => {
@@ -133,7 +134,7 @@ services:
     description: "\${DESC}"
 `
   const env = { TIMEOUT: '3s', API_HOST: 'api.internal', EMPTY: '', GROUP: 'frontend', NESTED: '${API_HOST}', DESC: 'two\nlines: [x]' }
-  const config = parseConfig(yaml, 'f.yml', env)
+  const config = parseConfig(yaml, 'f.yml', PROBE_KINDS, env)
   t.same(config.defaults, { interval: 45_000, timeout: 3_000 }, 'default used for an unset variable; set one wins')
   t.equal(config.environment, 'production')
   const [api] = config.services
@@ -155,7 +156,7 @@ t.test('loadConfig expands from process.env when no env is given', async (t) => 
     delete process.env[name]
   })
   const { file } = writeConfig(`services:\n  - name: a\n    probe: tcp\n    address: \${${name}}:9\n`)
-  const config = await loadConfig(file)
+  const config = await loadConfig(file, PROBE_KINDS)
   t.equal(config.services[0]!.address, 'from-process.internal:9')
 })
 
@@ -164,14 +165,14 @@ t.test('every shipped config/*.yml validates', async (t) => {
   const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f))
   t.ok(files.length >= 1, 'there are shipped configs')
   for (const name of files) {
-    const config = await loadConfig(join(dir, name), {})
+    const config = await loadConfig(join(dir, name), PROBE_KINDS, {})
     t.ok(config.services.length > 0, `${name}: has services`)
     for (const s of config.services) t.ok(s.timeout > 0 && (s.interval !== undefined || s.schedule !== undefined), `${name}: ${s.name} has a cadence`)
   }
 })
 
 t.test('config/local.yml loads with its values', async (t) => {
-  const config = await loadConfig(join(ROOT, 'config', 'local.yml'), {})
+  const config = await loadConfig(join(ROOT, 'config', 'local.yml'), PROBE_KINDS, {})
   t.same(config.defaults, { interval: 15_000, timeout: 3_000 })
   t.equal(config.environment, 'development')
   t.same(config.gates, { min_ready_ratio: 0.75 })
@@ -188,6 +189,6 @@ t.test('config/local.yml loads with its values', async (t) => {
   t.equal(postgres!.critical, true)
   t.equal(postgres!.url, 'postgres://postgres@127.0.0.1:5432/postgres', '${DATABASE_URL:-...} default applies')
   t.same(redis!.expect, { role: 'master', max_latency: 250 })
-  const withEnv = await loadConfig(join(ROOT, 'config', 'local.yml'), { REDIS_URL: 'redis://10.0.0.9:6380' })
+  const withEnv = await loadConfig(join(ROOT, 'config', 'local.yml'), PROBE_KINDS, { REDIS_URL: 'redis://10.0.0.9:6380' })
   t.equal(withEnv.services[1]!.url, 'redis://10.0.0.9:6380', 'the environment overrides it')
 })

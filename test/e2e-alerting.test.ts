@@ -23,6 +23,7 @@ import { createLogger } from '../src/log.js'
 import { ROOT } from './helpers/child.js'
 import { writeConfig } from './helpers/config.js'
 import { closedPort, httpServer } from './helpers/servers.js'
+import { PROBE_KINDS } from '../probes/index.js'
 
 const DB = `gt_e2e_alerting_${randomBytes(4).toString('hex')}`
 const PG = (db: string) => `postgres://postgres@127.0.0.1:5432/${db}`
@@ -123,7 +124,7 @@ env:
   writeFileSync(join(dir, 'migrations', '2_b.up.sql'), 'SELECT 1;\n')
 
   const logs: string[] = []
-  const daemon = await Daemon.create({ load: () => loadConfig(file, {}), log: createLogger({ level: 'info', write: (l) => logs.push(l) }) })
+  const daemon = await Daemon.create({ load: () => loadConfig(file, PROBE_KINDS, {}), log: createLogger({ level: 'info', write: (l) => logs.push(l) }) })
   t.teardown(() => daemon.stop())
   const server = await daemon.listen(0, '127.0.0.1')
   const gtPort = (server.address() as { port: number }).port
@@ -184,7 +185,7 @@ env:
   ])
 
   // --- Prometheus with the generated rules (short `for`s) -------------------
-  const config = await loadConfig(file, {})
+  const config = await loadConfig(file, PROBE_KINDS, {})
   const fromConfig = alertOptionsFromConfig(config)
   const forAll = Object.fromEntries(ALERT_NAMES.map((n) => [n, '0s'])) as Record<AlertName, string>
   forAll.GroundtruthServiceNotReady = '1s'

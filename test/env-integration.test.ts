@@ -13,6 +13,7 @@ import { createLogger } from '../src/log.js'
 import { writeConfig } from './helpers/config.js'
 import { find, parseExposition, value } from './helpers/metrics.js'
 import { httpServer } from './helpers/servers.js'
+import { PROBE_KINDS } from '../probes/index.js'
 
 const unique = () => randomBytes(12).toString('hex')
 // Real-looking values nobody should ever see again: they must not leave the process.
@@ -107,7 +108,7 @@ t.test('check: the configured N/M line, the findings, and an exit code the audit
 t.test('serve: env gauges on /metrics, findings in /status, a missing file is a finding', async (t) => {
   const { file, dir } = await configFor(t, '  - { file: missing.env }\n')
   const logs: string[] = []
-  const daemon = await Daemon.create({ load: () => loadConfig(file, {}), log: createLogger({ level: 'debug', write: (l) => logs.push(l) }) })
+  const daemon = await Daemon.create({ load: () => loadConfig(file, PROBE_KINDS, {}), log: createLogger({ level: 'debug', write: (l) => logs.push(l) }) })
   process.env.GT_PROCESS_TOKEN = PROCESS_TOKEN
   t.teardown(() => void delete process.env.GT_PROCESS_TOKEN)
   const server = await daemon.listen(0, '127.0.0.1')

@@ -136,7 +136,7 @@ t.test('200 is up with one passing status check', async (t) => {
   t.same(checkPairs(result), [['status', true]])
   t.equal(result.info.status_code, 200)
   t.equal(result.service, 'svc')
-  t.equal(result.certExpiresAt, undefined)
+  t.equal(result.facts.tls?.certExpiresAt, undefined)
 })
 
 t.test('500 is a status failure', async (t) => {
@@ -479,10 +479,10 @@ t.test('https with a private CA', async (t) => {
       ['cert_expiry', true],
     ])
     const notAfter = Date.parse(new X509Certificate(cert30.cert).validTo)
-    t.type(result.certExpiresAt, 'number')
-    t.ok(Math.abs((result.certExpiresAt ?? 0) - notAfter) < 1000, `certExpiresAt ${result.certExpiresAt} vs notAfter ${notAfter}`)
+    t.type(result.facts.tls?.certExpiresAt, 'number')
+    t.ok(Math.abs((result.facts.tls?.certExpiresAt ?? 0) - notAfter) < 1000, `certExpiresAt ${result.facts.tls?.certExpiresAt} vs notAfter ${notAfter}`)
     // openssl started the validity "now": 30 days from now, give or take the test's run time.
-    t.ok(Math.abs((result.certExpiresAt ?? 0) - (Date.now() + 30 * 86_400_000)) < 120_000)
+    t.ok(Math.abs((result.facts.tls?.certExpiresAt ?? 0) - (Date.now() + 30 * 86_400_000)) < 120_000)
   })
 
   t.test('with tls.insecure it is ok without the CA', async (t) => {
@@ -504,7 +504,7 @@ t.test('https with a private CA', async (t) => {
     ])
     const notAfter = new Date(Date.parse(new X509Certificate(cert2.cert).validTo)).toISOString()
     t.match(detailOf(result, 'cert_expiry'), `certificate expires ${notAfter}`)
-    t.ok(Math.abs((result.certExpiresAt ?? 0) - Date.parse(notAfter)) < 1000)
+    t.ok(Math.abs((result.facts.tls?.certExpiresAt ?? 0) - Date.parse(notAfter)) < 1000)
   })
 
   t.test('the same certificate passes cert_min_validity: 1d', async (t) => {

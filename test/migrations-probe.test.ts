@@ -16,6 +16,7 @@ import { registerResultMetrics } from '../src/metrics.js'
 import { writeConfig } from './helpers/config.js'
 import { find, parseExposition, value } from './helpers/metrics.js'
 import { closedPort } from './helpers/servers.js'
+import { PROBE_KINDS } from '../probes/index.js'
 
 const DB = `gt_mig_probe_${randomBytes(4).toString('hex')}`
 const url = (db: string, port = 5432) => `postgres://postgres@127.0.0.1:${port}/${db}`
@@ -71,7 +72,7 @@ services:
 }
 
 async function metricsOf(file: string) {
-  const config = await loadConfig(file, {})
+  const config = await loadConfig(file, PROBE_KINDS, {})
   const engine = new Engine(config, silentLogger)
   const registry = new Registry()
   registerResultMetrics(registry, () => engine.store.snapshot(), { counters: true })
@@ -134,7 +135,7 @@ t.test('a missing directory is a finding; a down database emits no migration gau
 
 t.test('config: unknown tool and a tool twice are refused with their key path', async (t) => {
   const bad = writeConfig(`services:\n  - { name: db, probe: postgres, url: "postgres://h/db", migrations: { tool: liquibase, dir: x } }\n`)
-  await t.rejects(loadConfig(bad.file, {}), /services\[0\]\.migrations(\.tool)?: /)
+  await t.rejects(loadConfig(bad.file, PROBE_KINDS, {}), /services\[0\]\.migrations(\.tool)?: /)
   const twice = writeConfig(`services:\n  - { name: db, probe: postgres, url: "postgres://h/db", migrations: [{ tool: knex, dir: a }, { tool: knex, dir: b }] }\n`)
-  await t.rejects(loadConfig(twice.file, {}), /services\[0\]\.migrations: expected each tool once per service/)
+  await t.rejects(loadConfig(twice.file, PROBE_KINDS, {}), /services\[0\]\.migrations: expected each tool once per service/)
 })

@@ -41,8 +41,10 @@ const { default: mockedKind } = await t.mockImport<typeof import('../probes/elas
 })
 
 async function runMocked(fields: Record<string, unknown>) {
-  const config = parseConfig(stringify({ services: [{ name: 'svc', ...fields }] }), 'probe-test.yml', {})
-  const result = await runProbe(mockedKind as unknown as ProbeKind, config.services[0]!, config.secrets)
+  // The mocked kind stands in for the real one: validation binds services to the kinds it is given.
+  const kinds = new Map([...PROBE_KINDS, ['elasticsearch', mockedKind as unknown as ProbeKind]])
+  const config = parseConfig(stringify({ services: [{ name: 'svc', ...fields }] }), 'probe-test.yml', kinds, {})
+  const result = await runProbe(config.services[0]!, config.secrets)
   return { result }
 }
 
@@ -245,16 +247,16 @@ t.test('config: target, checks, secrets, validation, discovery', async (t) => {
     api_key: ${apiKey}
     expect: { status: green, indices: [logs, metrics] }
 `
-  const config = parseConfig(yaml, 'es.yml', {})
+  const config = parseConfig(yaml, 'es.yml', PROBE_KINDS, {})
   const svc = config.services[0]!
   t.equal(kind.target(svc as never), 'es.example.com:443')
   t.equal(kind.target({ ...svc, url: 'http://10.0.0.5:9200' } as never), '10.0.0.5:9200')
   t.same(kind.checkNames(svc as never), ['cluster_status', 'index:logs', 'index:metrics'])
   t.equal(config.secrets.redact(`a ${password} b ${apiKey}`), 'a *** b ***')
 
-  t.throws(() => parseConfig(yaml.replace('status: green', 'status: blue'), 'es.yml', {}), /services\[0\]\.expect\.status/)
-  t.throws(() => parseConfig(yaml.replace('[logs, metrics]', '[logs, logs]'), 'es.yml', {}), /expected each index once/)
-  t.throws(() => parseConfig(yaml.replace('https://', 'tcp://'), 'es.yml', {}), /services\[0\]\.url/)
+  t.throws(() => parseConfig(yaml.replace('status: green', 'status: blue'), 'es.yml', PROBE_KINDS, {}), /services\[0\]\.expect\.status/)
+  t.throws(() => parseConfig(yaml.replace('[logs, metrics]', '[logs, logs]'), 'es.yml', PROBE_KINDS, {}), /expected each index once/)
+  t.throws(() => parseConfig(yaml.replace('https://', 'tcp://'), 'es.yml', PROBE_KINDS, {}), /services\[0\]\.url/)
 
   t.same(kind.discover!({ ELASTICSEARCH_URL: 'http://elastic:changeme@localhost:9200' }), [
     {

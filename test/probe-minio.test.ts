@@ -318,7 +318,7 @@ t.test('config: target, checks, secrets, validation, discovery', async (t) => {
     expect: { buckets: [recordings, exports] }
 `
   const env = { MINIO_ACCESS_KEY: 'gtaccess', MINIO_SECRET_KEY: SECRET }
-  const config = parseConfig(yaml, 'minio.yml', env)
+  const config = parseConfig(yaml, 'minio.yml', PROBE_KINDS, env)
   const svc = config.services[0]!
   t.equal(kind.target(svc as never), 'minio.example.com:443')
   t.equal(kind.target({ ...svc, url: 'http://10.1.2.3:9000' } as never), '10.1.2.3:9000')
@@ -326,13 +326,13 @@ t.test('config: target, checks, secrets, validation, discovery', async (t) => {
   t.same(kind.checkNames({ ...svc, expect: { health: false, buckets: [] } } as never), [])
   t.equal(config.secrets.redact(`x ${SECRET} y`), 'x *** y')
   // A secret key written literally (as discovery does) is registered by the probe itself.
-  const literal = parseConfig(yaml.replace('${MINIO_SECRET_KEY}', SECRET), 'minio.yml', env)
+  const literal = parseConfig(yaml.replace('${MINIO_SECRET_KEY}', SECRET), 'minio.yml', PROBE_KINDS, env)
   t.equal(literal.secrets.redact(`x ${SECRET} y`), 'x *** y')
 
-  t.throws(() => parseConfig(yaml.replace('https://minio.example.com', `http://user:${SECRET}@minio:9000`), 'minio.yml', env), /services\[0\]\.url: expected the endpoint alone/)
-  t.throws(() => parseConfig(yaml.replace('https://minio.example.com', 'http://minio:9000/bucket'), 'minio.yml', env), /services\[0\]\.url: expected the endpoint alone/)
-  t.throws(() => parseConfig(yaml.replace('recordings, exports', 'Recordings'), 'minio.yml', env), /services\[0\]\.expect\.buckets\[0\]: expected an S3 bucket name/)
-  t.throws(() => parseConfig(yaml.replace('recordings, exports', 'exports, exports'), 'minio.yml', env), /expected each bucket once/)
+  t.throws(() => parseConfig(yaml.replace('https://minio.example.com', `http://user:${SECRET}@minio:9000`), 'minio.yml', PROBE_KINDS, env), /services\[0\]\.url: expected the endpoint alone/)
+  t.throws(() => parseConfig(yaml.replace('https://minio.example.com', 'http://minio:9000/bucket'), 'minio.yml', PROBE_KINDS, env), /services\[0\]\.url: expected the endpoint alone/)
+  t.throws(() => parseConfig(yaml.replace('recordings, exports', 'Recordings'), 'minio.yml', PROBE_KINDS, env), /services\[0\]\.expect\.buckets\[0\]: expected an S3 bucket name/)
+  t.throws(() => parseConfig(yaml.replace('recordings, exports', 'exports, exports'), 'minio.yml', PROBE_KINDS, env), /expected each bucket once/)
 
   const d = kind.discover!
   t.same(d({ MINIO_ENDPOINT: 'localhost:9000', MINIO_ACCESS_KEY: 'ak', MINIO_SECRET_KEY: 'sk' }), [

@@ -11,6 +11,7 @@ import { parseConfig } from '../src/config/load.js'
 import type { ProbeResult } from '../src/runner.js'
 import { checkPairs, clientSockets, detailOf, runService, settle, socketHandles } from './helpers/probe-run.js'
 import { closedPort, tarpit } from './helpers/servers.js'
+import { PROBE_KINDS } from '../probes/index.js'
 
 const baseline = socketHandles()
 
@@ -284,16 +285,16 @@ t.test('config validation', async (t) => {
     [{ url: 'postgres://h/db', expect: { tabels: ['x'] } }, /tabels/],
   ]
   for (const [fields, message] of bad) {
-    t.throws(() => parseConfig(JSON.stringify({ services: [{ name: 'pg', probe: 'postgres', ...fields }] }), 'x.yml', {}), message, JSON.stringify(fields))
+    t.throws(() => parseConfig(JSON.stringify({ services: [{ name: 'pg', probe: 'postgres', ...fields }] }), 'x.yml', PROBE_KINDS, {}), message, JSON.stringify(fields))
   }
 })
 
 t.test('target, secrets and discovery', async (t) => {
-  const service = (url: string) => parseConfig(JSON.stringify({ services: [{ name: 'pg', probe: 'postgres', url }] }), 'x.yml', {}).services[0] as never
+  const service = (url: string) => parseConfig(JSON.stringify({ services: [{ name: 'pg', probe: 'postgres', url }] }), 'x.yml', PROBE_KINDS, {}).services[0] as never
   t.equal(postgres.target(service(`postgres://app:${PLANTED}@db.internal:6543/app_prod?sslmode=require`)), 'db.internal:6543/app_prod')
   t.equal(postgres.target(service('postgresql://app@[::1]/app')), '[::1]:5432/app')
   t.equal(postgres.target(service('postgres://app@db')), 'db:5432/app', 'the database defaults to the user name, as in libpq')
-  const config = parseConfig(JSON.stringify({ services: [{ name: 'pg', probe: 'postgres', url: `postgres://app:${encodeURIComponent(PLANTED + '/@')}@h/db` }] }), 'x.yml', {})
+  const config = parseConfig(JSON.stringify({ services: [{ name: 'pg', probe: 'postgres', url: `postgres://app:${encodeURIComponent(PLANTED + '/@')}@h/db` }] }), 'x.yml', PROBE_KINDS, {})
   t.equal(config.secrets.redact(`x ${PLANTED}/@ y`), 'x *** y')
 
   t.same(postgres.discover!({ DATABASE_URL: URL_OK }), [{ from: 'DATABASE_URL', service: { name: 'postgres', group: 'infrastructure', probe: 'postgres', url: URL_OK } }])

@@ -14,6 +14,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createServer as createTlsServer } from 'node:tls'
 import { makeCert, type TestCert } from './helpers/tls.js'
 import { bannerServer, closedPort, tarpit, type Running } from './helpers/servers.js'
+import { PROBE_KINDS } from '../probes/index.js'
 
 const baseline = socketHandles()
 const BROKER = 'amqp://guest:guest@127.0.0.1:5672/'
@@ -365,7 +366,7 @@ t.test('tls settings on an amqp:// url are an error, not a silent plaintext conn
 })
 
 function parseService(fields: Record<string, unknown>) {
-  return parseConfig(stringify({ services: [{ name: 'svc', probe: 'rabbitmq', ...fields }] }), 'probe-test.yml', {}).services[0]!
+  return parseConfig(stringify({ services: [{ name: 'svc', probe: 'rabbitmq', ...fields }] }), 'probe-test.yml', PROBE_KINDS, {}).services[0]!
 }
 
 function configProblems(fields: Record<string, unknown>): string {

@@ -112,7 +112,7 @@ async function cli(port: number, args: string[], password = PASSWORD): Promise<s
 
 const kind = PROBE_KINDS.get('redis')!
 function targetOf(url: string): string {
-  const config = parseConfig(`services:\n  - { name: svc, probe: redis, url: ${JSON.stringify(url)} }\n`, 'target.yml', {})
+  const config = parseConfig(`services:\n  - { name: svc, probe: redis, url: ${JSON.stringify(url)} }\n`, 'target.yml', PROBE_KINDS, {})
   return kind.target(config.services[0] as never)
 }
 
@@ -424,7 +424,7 @@ t.test('a tarpit times out within the bound and leaves no socket behind', async 
 })
 
 t.test('config validation', async (t) => {
-  const parse = (url: string, extra = '') => () => parseConfig(`services:\n  - { name: svc, probe: redis, url: ${JSON.stringify(url)}${extra} }\n`, 'v.yml', {})
+  const parse = (url: string, extra = '') => () => parseConfig(`services:\n  - { name: svc, probe: redis, url: ${JSON.stringify(url)}${extra} }\n`, 'v.yml', PROBE_KINDS, {})
   t.throws(parse('redis://127.0.0.1:6379/abc'), /services\[0\]\.url: expected a database number as the URL path/)
   t.throws(parse('http://127.0.0.1:6379'), /services\[0\]\.url: expected a URL starting with redis:\/\/ or rediss:\/\//)
   t.throws(parse('redis://127.0.0.1:6379', ', expect: { role: primary }'), /services\[0\]\.expect\.role/)

@@ -9,6 +9,7 @@ import { registerResultMetrics } from '../src/metrics.js'
 import { computeReadiness, readyRatios } from '../src/readiness.js'
 import { closedPort, tarpit } from './helpers/servers.js'
 import { parseExposition, value, find } from './helpers/metrics.js'
+import { PROBE_KINDS } from '../probes/index.js'
 
 async function chain(dbPort: number, upPort: number) {
   const config = parseConfig(
@@ -20,7 +21,7 @@ services:
   - { name: api, group: backend, probe: tcp, address: "127.0.0.1:${upPort}", depends_on: [cache] }
   - { name: web, group: frontend, probe: tcp, address: "127.0.0.1:${upPort}" }
 `,
-    'chain.yml',
+    'chain.yml', PROBE_KINDS,
   )
   const engine = new Engine(config, silentLogger)
   const registry = new Registry()
@@ -101,7 +102,7 @@ services:
   - { name: c, group: g2, probe: tcp, address: "h:1", depends_on: [a, b] }
   - { name: d, group: g2, probe: tcp, address: "h:1" }
 `,
-    'x.yml',
+    'x.yml', PROBE_KINDS,
   ).services
   const ok = (yes: boolean) => ({ ok: yes }) as never
   const results: Record<string, boolean | undefined> = { a: true, b: false, c: true, d: undefined }

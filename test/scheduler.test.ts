@@ -5,11 +5,12 @@ import { parseConfig } from '../src/config/load.js'
 import { Limiter } from '../src/limiter.js'
 import { createLogger } from '../src/log.js'
 import { Scheduler } from '../src/scheduler.js'
+import { PROBE_KINDS } from '../probes/index.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 function services(yaml: string) {
-  return parseConfig(yaml, 'sched.yml').services
+  return parseConfig(yaml, 'sched.yml', PROBE_KINDS).services
 }
 
 t.test('a slow probe is never run twice at once; skipped ticks are logged', async (t) => {

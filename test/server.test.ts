@@ -10,6 +10,7 @@ import { createLogger } from '../src/log.js'
 import { writeConfig } from './helpers/config.js'
 import { find, parseExposition, value } from './helpers/metrics.js'
 import { closedPort, httpServer, tarpit } from './helpers/servers.js'
+import { PROBE_KINDS } from '../probes/index.js'
 
 const PASSWORD = 'pl4nted-Pa55word-7731'
 const TOKEN = 'pl4nted-t0ken-99812'
@@ -41,7 +42,7 @@ ${extra}`
   const { file } = writeConfig(yaml(extraYaml))
   const env = { API_PASSWORD: PASSWORD, API_TOKEN: TOKEN }
   const logs: string[] = []
-  const daemon = await Daemon.create({ load: () => loadConfig(file, env), log: createLogger({ level: 'debug', secrets: () => daemon.config.secrets, write: (l) => logs.push(l) }) })
+  const daemon = await Daemon.create({ load: () => loadConfig(file, PROBE_KINDS, env), log: createLogger({ level: 'debug', secrets: () => daemon.config.secrets, write: (l) => logs.push(l) }) })
   const server = await daemon.listen(0, '127.0.0.1')
   t.teardown(() => daemon.stop())
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`

@@ -4,15 +4,14 @@
 import { readFile } from 'node:fs/promises'
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
 import { z } from 'zod'
-import { PROBE_KINDS } from '../../probes/index.js'
-import type { BaseService } from '../probe.js'
+import { bindProbe, type BaseService, type BoundProbe, type ProbeKinds } from '../probe.js'
 import { SecretSet } from '../redact.js'
 import { ConfigError, formatPath, type ConfigProblem } from './errors.js'
 import { expandEnv } from './expand.js'
 import { baseServiceShape, topLevelSchema, type EnvSourceConfig } from './schema.js'
 
-/** A validated service: the common keys plus its probe kind's settings. */
-export type ServiceConfig = BaseService & { interval?: number; schedule?: string } & Record<string, unknown>
+/** A validated service: the common keys, its probe kind's settings, and the kind bound to them. */
+export type ServiceConfig = BaseService & Record<string, unknown> & { readonly bound: BoundProbe }
 
 export interface Config {
   file: string
@@ -24,11 +23,17 @@ export interface Config {
   gates: { min_ready_ratio: number }
   /** Every secret value the config holds, to mask wherever text leaves the process. */
   secrets: SecretSet
+  /** The probe kinds it was validated against (their collectors are registered even before a service uses them). */
+  kinds: ProbeKinds
 }
 
 type Env = Record<string, string | undefined>
 
-export async function loadConfig(file: string, env: Env = process.env): Promise<Config> {
+/**
+ * Loads a config file. `kinds` is the probe registry it is validated against:
+ * the config layer knows the probe interface, never a probe.
+ */
+export async function loadConfig(file: string, kinds: ProbeKinds, env: Env = process.env): Promise<Config> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -36,10 +41,10 @@ export async function loadConfig(file: string, env: Env = process.env): Promise<
     const code = (err as NodeJS.ErrnoException).code
     throw new ConfigError(file, [{ path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? 'error'})` }])
   }
-  return parseConfig(text, file, env)
+  return parseConfig(text, file, kinds, env)
 }
 
-export function parseConfig(text: string, file: string, env: Env = process.env): Config {
+export function parseConfig(text: string, file: string, kinds: ProbeKinds, env: Env = process.env): Config {
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false })
   if (doc.errors.length > 0) {
@@ -53,7 +58,7 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
     )
   }
   const locate = (p: ConfigProblem, path: PropertyKey[]): ConfigProblem => ({ ...p, ...positionOf(doc, lines, path) })
-  return validateConfig(doc.toJS() ?? {}, file, env, locate)
+  return validateConfig(doc.toJS() ?? {}, file, kinds, env, locate)
 }
 
 /**
@@ -63,6 +68,7 @@ export function parseConfig(text: string, file: string, env: Env = process.env):
 export function validateConfig(
   raw: unknown,
   file: string,
+  kinds: ProbeKinds,
   env: Env = process.env,
   locate: (p: ConfigProblem, path: PropertyKey[]) => ConfigProblem = (p) => p,
 ): Config {
@@ -93,16 +99,11 @@ export function validateConfig(
   // Positions in the file, which differ from `services` when an entry failed validation.
   const indexOf = new Map<ServiceConfig, number>()
   rawServices.forEach((rawService, i) => {
-    const service = validateService(rawService, ['services', i], report)
+    const service = validateService(rawService, ['services', i], kinds, defaults, report, secrets)
     if (!service) return
-    if (defaults) {
-      service.timeout ??= defaults.timeout
-      if (service.schedule === undefined) service.interval ??= defaults.interval
-    }
     if (service.interval !== undefined && service.timeout > service.interval) {
       report(['services', i, 'timeout'], `expected a timeout no longer than the interval (${service.interval / 1000}s), so runs cannot pile up`)
     }
-    PROBE_KINDS.get(service.probe)!.secrets?.(service as never, secrets)
     services.push(service)
     indexOf.set(service, i)
   })
@@ -121,18 +122,26 @@ export function validateConfig(
     env: top.data.env,
     gates: top.data.gates,
     secrets,
+    kinds,
   }
 }
 
-function validateService(raw: unknown, path: PropertyKey[], report: (path: PropertyKey[], message: string) => void): ServiceConfig | undefined {
+function validateService(
+  raw: unknown,
+  path: PropertyKey[],
+  kinds: ProbeKinds,
+  defaults: { interval: number; timeout: number } | undefined,
+  report: (path: PropertyKey[], message: string) => void,
+  secrets: SecretSet,
+): ServiceConfig | undefined {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     report(path, 'expected a mapping with at least "name" and "probe"')
     return undefined
   }
   const probe = (raw as Record<string, unknown>).probe
-  const kind = typeof probe === 'string' ? PROBE_KINDS.get(probe) : undefined
+  const kind = typeof probe === 'string' ? kinds.get(probe) : undefined
   if (!kind) {
-    const known = [...PROBE_KINDS.keys()].join(', ')
+    const known = [...kinds.keys()].join(', ')
     report([...path, 'probe'], probe === undefined ? `missing; expected one of: ${known}` : `unknown probe kind ${JSON.stringify(probe)}; expected one of: ${known}`)
     return undefined
   }
@@ -144,7 +153,14 @@ function validateService(raw: unknown, path: PropertyKey[], report: (path: Prope
     zodProblems(parsed.error, path, report)
     return undefined
   }
-  return parsed.data as ServiceConfig
+  // The schema is the kind's own settings over the common keys, so the data is the kind's settings type.
+  const settings = parsed.data as Parameters<typeof kind.run>[0]
+  if (defaults) {
+    settings.timeout ??= defaults.timeout
+    if (settings.schedule === undefined) settings.interval ??= defaults.interval
+  }
+  kind.secrets?.(settings, secrets)
+  return Object.assign(settings, { bound: bindProbe(kind, settings) })
 }
 
 function checkNamesAndDependencies(

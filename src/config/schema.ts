@@ -2,7 +2,7 @@
 // here; each probe kind adds its own through its `settings`.
 import cron from 'node-cron'
 import { z } from 'zod'
-import { duration } from './fields.js'
+import { duration } from '../settings/fields.js'
 
 export const SERVICE_NAME = /^[a-z0-9_-]+$/
 

@@ -3,6 +3,7 @@
 import { ConfigError } from '../../src/config/errors.js'
 import { loadConfig } from '../../src/config/load.js'
 import { writeConfig } from './config.js'
+import { PROBE_KINDS } from '../../probes/index.js'
 
 export interface Failure {
   file: string
@@ -14,7 +15,7 @@ export interface Failure {
 export async function loadFailure(yaml: string, env: Record<string, string | undefined> = {}): Promise<Failure> {
   const { file, dir } = writeConfig(yaml)
   try {
-    await loadConfig(file, env)
+    await loadConfig(file, PROBE_KINDS, env)
   } catch (err) {
     if (err instanceof ConfigError) return { file, dir, error: err }
     throw err

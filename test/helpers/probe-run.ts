@@ -23,15 +23,13 @@ export interface Ran {
 /** One service named `svc` with these keys (durations as strings, as a user writes them). */
 export async function runService(fields: Record<string, unknown>, opts: { env?: Record<string, string>; sentinel?: number } = {}): Promise<Ran> {
   const yaml = stringify({ services: [{ name: 'svc', ...fields }] })
-  const config = parseConfig(yaml, 'probe-test.yml', opts.env ?? {})
+  const config = parseConfig(yaml, 'probe-test.yml', PROBE_KINDS, opts.env ?? {})
   const service = config.services[0]
   if (!service) throw new Error(`no service parsed from:\n${yaml}`)
-  const kind = PROBE_KINDS.get(String(fields.probe))
-  if (!kind) throw new Error(`no probe kind ${String(fields.probe)}`)
   let sentinelMs: number | undefined
   const started = performance.now()
   const sentinel = opts.sentinel === undefined ? undefined : setTimeout(() => (sentinelMs = performance.now() - started), opts.sentinel)
-  const result = await runProbe(kind, service, config.secrets)
+  const result = await runProbe(service, config.secrets)
   const ms = performance.now() - started
   clearTimeout(sentinel)
   return { result, ms, service, yaml, sentinelMs }

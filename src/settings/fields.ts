@@ -74,3 +74,11 @@ export const tlsSettings = z.strictObject({
   /** SNI and the name to verify, when the URL's host is an address. */
   server_name: z.string().optional(),
 })
+
+/**
+ * A kind's `expect:` keys plus `max_latency`, which every kind accepts and the
+ * runner judges (on what the probe reports as its latency, else the whole run).
+ */
+export function expectations<S extends z.ZodRawShape>(shape: S) {
+  return z.strictObject({ ...shape, max_latency: duration.optional() })
+}

@@ -1,10 +1,10 @@
 // Human renderings of a status document: the terminal table of `check` and
 // the Markdown report that replaces the hand-written "what actually works".
-import { formatDuration } from './duration.js'
-import { percent } from './gates.js'
-import type { EnvSourceFinding } from './env/index.js'
-import type { MigrationStatus } from './migrations/types.js'
-import type { ServiceStatus, StatusDocument } from './status.js'
+import { formatDuration } from '../duration.js'
+import { percent } from '../gates.js'
+import type { EnvSourceFinding } from '../env/audit.js'
+import type { MigrationStatus } from '../migrations/types.js'
+import type { ServiceStatus, StatusDocument } from '../exposition/status.js'
 
 const STATE_MARK: Record<ServiceStatus['state'], string> = { ready: '✅ ready', not_ready: '⚠️ not ready', down: '❌ down', pending: '… pending' }
 

@@ -1,12 +1,12 @@
 // The JSON view of a snapshot: /status, `check --format json` and the input
 // of every human format. Texts in it are already redacted; values are the
 // ones the metrics carry, so the two never disagree.
-import type { Config } from './config/load.js'
-import type { EnvSourceFinding } from './env/index.js'
-import type { MigrationStatus } from './migrations/types.js'
-import { evaluateGates, type GateVerdict } from './gates.js'
-import type { CheckResult, Reason } from './probe.js'
-import type { Snapshot } from './results.js'
+import type { Config } from '../config/load.js'
+import type { EnvSourceFinding } from '../env/audit.js'
+import type { MigrationStatus } from '../migrations/types.js'
+import { evaluateGates, type GateVerdict } from '../gates.js'
+import type { CheckResult, Reason } from '../probe.js'
+import type { Snapshot } from '../results.js'
 
 export interface ServiceStatus {
   name: string
@@ -48,7 +48,7 @@ export interface StatusDocument {
   env: EnvSourceFinding[]
 }
 
-export function buildStatus(snapshot: Snapshot, config: Config, env: EnvSourceFinding[] = []): StatusDocument {
+export function buildStatus(snapshot: Snapshot, config: Pick<Config, 'environment' | 'gates'>): StatusDocument {
   const services = snapshot.records.map((r): ServiceStatus => {
     const readiness = snapshot.readiness.get(r.config.name)!
     const last = r.last
@@ -74,7 +74,7 @@ export function buildStatus(snapshot: Snapshot, config: Config, env: EnvSourceFi
       failures: Object.fromEntries(Object.entries(r.failures).filter(([, n]) => n > 0)),
       state_changes: r.stateChanges,
       info: last?.info ?? {},
-      migrations: last?.migrations ?? [],
+      migrations: last?.facts.migrations ?? [],
     }
   })
   return {
@@ -85,6 +85,6 @@ export function buildStatus(snapshot: Snapshot, config: Config, env: EnvSourceFi
     groups: Object.fromEntries(snapshot.ratios.groups),
     gates: { ...evaluateGates(snapshot, config), min_ready_ratio: config.gates.min_ready_ratio },
     services,
-    env,
+    env: snapshot.env,
   }
 }

@@ -1,0 +1,57 @@
+// Metric declarations and collectors. Each metric's name, type, labels and
+// help are declared once, beside the code that computes it (a concern's
+// collector file); the registry wiring, the alert rules and the dashboards
+// all import that declaration, so a misspelt metric is a type error, not an
+// empty panel. A collector turns one input (the concern's slice of a
+// snapshot) into series at scrape time, as postgres_exporter's collectors each
+// declare their descriptors and fill them in `Update`.
+
+export type MetricType = 'gauge' | 'counter'
+
+export interface MetricDef<L extends string = string> {
+  readonly name: string
+  readonly type: MetricType
+  readonly labels: readonly L[]
+  readonly help: string
+}
+
+export function gauge<const L extends string = never>(name: `groundtruth_${string}`, help: string, labels: readonly L[] = []): MetricDef<L> {
+  return { name, type: 'gauge', labels, help }
+}
+
+export function counter<const L extends string = never>(name: `groundtruth_${string}_total`, help: string, labels: readonly L[] = []): MetricDef<L> {
+  return { name, type: 'counter', labels, help }
+}
+
+export type Emit<L extends string> = (labels: Readonly<Record<L, string>>, value: number) => void
+
+/** One metric and how its series come out of the collector's input. */
+export interface Series<In> {
+  readonly def: MetricDef
+  fill(input: In, emit: Emit<string>): void
+}
+
+export function series<L extends string, In>(def: MetricDef<L>, fill: (input: In, emit: Emit<L>) => void): Series<In> {
+  return { def, fill: fill as Series<In>['fill'] }
+}
+
+/** A concern's metrics, filled from its input at each scrape. */
+export interface Collector<In> {
+  /** The concern (services, tls, migrations, env, self ...). */
+  readonly name: string
+  readonly series: readonly Series<In>[]
+}
+
+export function collector<In>(name: string, list: readonly Series<In>[]): Collector<In> {
+  return { name, series: list }
+}
+
+/** The same collector fed from a larger input (a snapshot) by picking its slice. */
+export function fedBy<Outer, In>(c: Collector<In>, pick: (outer: Outer) => In): Collector<Outer> {
+  return { name: c.name, series: c.series.map((s) => ({ def: s.def, fill: (outer: Outer, emit: Emit<string>) => s.fill(pick(outer), emit) })) }
+}
+
+/** Every metric the collectors declare, in order. */
+export function declaredMetrics(collectors: readonly Collector<never>[]): MetricDef[] {
+  return collectors.flatMap((c) => c.series.map((s) => s.def))
+}

@@ -1,0 +1,58 @@
+// The services concern's metrics (SPEC §3): up, ready, checks, timings,
+// counters and ratios, all read from one snapshot of the result store.
+import { REASONS } from '../probe.js'
+import type { Snapshot } from '../results.js'
+import { collector, counter, gauge, series } from './metric.js'
+
+const LAST_RUN = 'from the last scheduled run, not measured at scrape time'
+
+export const SERVICE_UP = gauge('groundtruth_service_up', `1 when the service's probe and all its expect checks passed, ${LAST_RUN}`, ['service', 'group', 'probe'])
+export const SERVICE_READY = gauge('groundtruth_service_ready', `1 when the service is up and every service it depends on (transitively) is ready, ${LAST_RUN}`, ['service', 'group'])
+export const CHECK_OK = gauge('groundtruth_check_ok', `1 when the expectation passed, one row per expectation, ${LAST_RUN}`, ['service', 'check'])
+export const PROBE_DURATION = gauge('groundtruth_probe_duration_seconds', `Wall time of the probe, ${LAST_RUN}`, ['service', 'probe'])
+export const PROBE_LAST_RUN = gauge('groundtruth_probe_last_run_timestamp_seconds', 'When the last probe of the service finished (Unix time); old values mean stale results', ['service'])
+export const PROBE_LAST_SUCCESS = gauge('groundtruth_probe_last_success_timestamp_seconds', 'When a probe of the service last succeeded (Unix time); absent before the first success', ['service'])
+export const GROUP_READY_RATIO = gauge('groundtruth_group_ready_ratio', `Ready services over services in the group, ${LAST_RUN}`, ['group'])
+export const READY_RATIO = gauge('groundtruth_ready_ratio', `Ready services over all services, ${LAST_RUN}`)
+export const PROBES_TOTAL = counter('groundtruth_probes_total', 'Probes run by the scheduler', ['service'])
+export const PROBE_FAILURES_TOTAL = counter('groundtruth_probe_failures_total', `Failed probes by reason (${REASONS.join(', ')}); the error text is in /status and logs`, ['service', 'reason'])
+export const STATE_CHANGES_TOTAL = counter('groundtruth_service_state_changes_total', 'Flips between up and down; a restart loop shows here', ['service'])
+
+export const serviceCollector = collector<Snapshot>('services', [
+  series(SERVICE_UP, (s, emit) => {
+    for (const r of s.records) if (r.last) emit({ service: r.config.name, group: r.config.group, probe: r.config.probe }, r.last.ok ? 1 : 0)
+  }),
+  series(SERVICE_READY, (s, emit) => {
+    for (const r of s.records) if (r.last) emit({ service: r.config.name, group: r.config.group }, s.readiness.get(r.config.name)?.ready ? 1 : 0)
+  }),
+  series(CHECK_OK, (s, emit) => {
+    for (const r of s.records) for (const c of r.last?.checks ?? []) emit({ service: r.config.name, check: c.name }, c.ok ? 1 : 0)
+  }),
+  series(PROBE_DURATION, (s, emit) => {
+    for (const r of s.records) if (r.last) emit({ service: r.config.name, probe: r.config.probe }, r.last.durationSeconds)
+  }),
+  series(PROBE_LAST_RUN, (s, emit) => {
+    for (const r of s.records) if (r.last) emit({ service: r.config.name }, r.last.finishedAt / 1000)
+  }),
+  series(PROBE_LAST_SUCCESS, (s, emit) => {
+    for (const r of s.records) if (r.lastSuccessAt !== undefined) emit({ service: r.config.name }, r.lastSuccessAt / 1000)
+  }),
+  // Ratios are withheld until every service has a result: a half-finished
+  // first round would report a readiness that nobody measured.
+  series(GROUP_READY_RATIO, (s, emit) => {
+    if (s.complete) for (const [group, ratio] of s.ratios.groups) emit({ group }, ratio)
+  }),
+  series(READY_RATIO, (s, emit) => {
+    if (s.complete && s.ratios.overall !== undefined) emit({}, s.ratios.overall)
+  }),
+  series(PROBES_TOTAL, (s, emit) => {
+    for (const r of s.records) emit({ service: r.config.name }, r.probes)
+  }),
+  // Every reason starts at 0 so that increase() sees the first failure.
+  series(PROBE_FAILURES_TOTAL, (s, emit) => {
+    for (const r of s.records) for (const reason of REASONS) emit({ service: r.config.name, reason }, r.failures[reason])
+  }),
+  series(STATE_CHANGES_TOTAL, (s, emit) => {
+    for (const r of s.records) emit({ service: r.config.name }, r.stateChanges)
+  }),
+])

@@ -1,0 +1,102 @@
+// The HTTP face (SPEC §4). It sees groundtruth through a narrow view:
+// metrics, probing a selection now, the status document, readiness and
+// reload. Handlers only read that view, except /probe (runs the asked probes
+// now) and /-/reload.
+import express, { type NextFunction, type Request, type Response } from 'express'
+import type { Logger } from '../log.js'
+import { renderPage } from '../presentation/page.js'
+import type { StatusDocument } from '../exposition/status.js'
+
+export interface Exposition {
+  contentType: string
+  text: string
+}
+
+/** Which services `/probe` asks for: names and groups. */
+export interface Selection {
+  services: string[]
+  groups: string[]
+}
+
+export interface ReloadOutcome {
+  ok: boolean
+  error?: string
+}
+
+/** What the HTTP layer may see and do; the daemon provides it. */
+export interface View {
+  /** The exposition of the last scheduled results. */
+  metrics(): Promise<Exposition>
+  /** Names or groups not configured (for a 400), or empty. */
+  unknownIn(selection: Selection): string[]
+  /** Probes the selection now; its metrics only. */
+  probe(selection: Selection): Promise<Exposition>
+  status(): StatusDocument & Record<string, unknown>
+  /** The first round of probes is done. */
+  ready(): boolean
+  reload(): Promise<ReloadOutcome>
+}
+
+export function createApp(view: View, log: Logger): express.Express {
+  const app = express()
+  app.disable('x-powered-by')
+
+  app.get('/metrics', async (_req, res) => {
+    const m = await view.metrics()
+    res.type(m.contentType).send(m.text)
+  })
+
+  app.get('/probe', async (req, res) => {
+    const selection = { services: asList(req.query.service), groups: asList(req.query.group) }
+    if (selection.services.length === 0 && selection.groups.length === 0) {
+      res.status(400).type('text').send('expected ?service=NAME (repeatable) or ?group=NAME\n')
+      return
+    }
+    const unknown = view.unknownIn(selection)
+    if (unknown.length > 0) {
+      res.status(400).type('text').send(`unknown service or group: ${unknown.join(', ')}\n`)
+      return
+    }
+    const m = await view.probe(selection)
+    res.type(m.contentType).send(m.text)
+  })
+
+  app.get('/status', (_req, res) => {
+    res.json(view.status())
+  })
+
+  app.get('/', (_req, res) => {
+    res.type('html').send(renderPage(view.status()))
+  })
+
+  app.get('/-/healthy', (_req, res) => {
+    res.type('text').send('Healthy\n')
+  })
+
+  app.get('/-/ready', (_req, res) => {
+    if (view.ready()) res.type('text').send('Ready\n')
+    else res.status(503).type('text').send('Not ready: the first round of probes is still running\n')
+  })
+
+  app.post('/-/reload', async (_req, res) => {
+    const outcome = await view.reload()
+    if (outcome.ok) res.type('text').send('config reloaded\n')
+    else res.status(500).type('text').send(`config reload failed; the previous config stays in force\n${outcome.error}\n`)
+  })
+
+  app.use((_req, res) => {
+    res.status(404).type('text').send('not found; see / for what is here\n')
+  })
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    log.error('request failed', { path: req.path, error: String(err) })
+    res.status(500).type('text').send('internal error\n')
+  })
+  return app
+}
+
+function asList(value: unknown): string[] {
+  if (typeof value === 'string') return value.split(',').filter(Boolean)
+  if (Array.isArray(value)) return value.flatMap(asList)
+  return []
+}
