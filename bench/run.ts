@@ -4,10 +4,12 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Registry } from 'prom-client'
+import { PROBE_KINDS } from '../probes/index.js'
 import { parseConfig } from '../src/config/load.js'
-import { Engine } from '../src/engine.js'
+import { registerScheduled } from '../src/exposition/registries.js'
+import { runRound } from '../src/jobs.js'
 import { silentLogger } from '../src/log.js'
-import { registerResultMetrics } from '../src/metrics.js'
+import { ResultStore } from '../src/results.js'
 
 const server = createServer((_req, res) => res.end('{"status":"ok"}'))
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -15,18 +17,19 @@ const port = (server.address() as AddressInfo).port
 
 function config(services: number, concurrency: number) {
   const lines = Array.from({ length: services }, (_, i) => `  - { name: s${i}, group: g${i % 10}, probe: http, url: "http://127.0.0.1:${port}/", expect: { json: { status: ok } }${i ? `, depends_on: [s${i - 1}]` : ''} }`)
-  return parseConfig(`concurrency: ${concurrency}\nservices:\n${lines.join('\n')}\n`, 'bench.yml')
+  return parseConfig(`concurrency: ${concurrency}\nservices:\n${lines.join('\n')}\n`, 'bench.yml', PROBE_KINDS)
 }
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 
 for (const [services, concurrency] of [[100, 16], [500, 16], [500, 64], [2000, 64]] as const) {
-  const engine = new Engine(config(services, concurrency), silentLogger)
+  const cfg = config(services, concurrency)
+  const store = new ResultStore()
   const registry = new Registry()
-  registerResultMetrics(registry, () => engine.store.snapshot(), { counters: true })
+  registerScheduled(registry, cfg.kinds, () => store.snapshot(), () => ({ version: 'bench', reloadOk: true, reloadAt: 0 }))
   const rounds = 3
   const started = performance.now()
-  for (let i = 0; i < rounds; i++) await engine.runAll()
+  for (let i = 0; i < rounds; i++) await runRound(cfg, { store, log: silentLogger, cwd: process.cwd(), processEnv: {} })
   const roundMs = (performance.now() - started) / rounds
 
   const scrapes = 20

@@ -7,9 +7,11 @@
 // swap or a node that no longer accepts connections. No retries (maxRetries 0),
 // no sniffing: one probe is one honest attempt.
 import { z } from 'zod'
-import { readableFile, urlWith } from '../src/settings/fields.js'
 import { defineProbe, ProbeError, type CheckResult } from '../src/probe.js'
-import { probeAgent, type ProbeAgent } from '../src/probe-agent.js'
+import { expectations } from '../src/settings/fields.js'
+import { probeAgent, type ProbeAgent } from './lib/agent.js'
+import { formatEndpoint, HTTP_PORTS, urlEndpoint, urlWith, userInfo } from './lib/target.js'
+import { tlsSettings } from './lib/tls.js'
 
 /** Cluster colours, worst first: a minimum of `yellow` accepts yellow and green. */
 const COLOURS = ['red', 'yellow', 'green'] as const
@@ -20,23 +22,18 @@ const settings = {
   url: urlWith('http', 'https'),
   /** Base64 `id:key` API key (as Kibana shows it); wins over credentials in the URL. */
   api_key: z.string().min(1).optional(),
-  tls: z
-    .strictObject({
-      ca_file: readableFile.optional(),
-      insecure: z.boolean().default(false),
-    })
-    .optional(),
-  expect: z
-    .strictObject({
-      /** Minimum cluster colour: green > yellow > red. */
-      status: z.enum(COLOURS).default('yellow'),
-      /** Indices (or aliases) that must exist: one `index:<name>` check each. */
-      indices: z
-        .array(z.string().min(1))
-        .default([])
-        .refine((names) => new Set(names).size === names.length, 'expected each index once'),
-    })
-    .prefault({}),
+  /** No `server_name`: the client's agent verifies the URL's host. */
+  tls: tlsSettings.omit({ server_name: true }).optional(),
+  /** `max_latency` is the whole run: the health request and each index's. */
+  expect: expectations({
+    /** Minimum cluster colour: green > yellow > red. */
+    status: z.enum(COLOURS).default('yellow'),
+    /** Indices (or aliases) that must exist: one `index:<name>` check each. */
+    indices: z
+      .array(z.string().min(1))
+      .default([])
+      .refine((names) => new Set(names).size === names.length, 'expected each index once'),
+  }).prefault({}),
 }
 
 type Service = z.infer<z.ZodObject<typeof settings>>
@@ -60,7 +57,7 @@ export default defineProbe({
 
   checkNames: (svc) => ['cluster_status', ...svc.expect.indices.map((name) => `index:${name}`)],
 
-  target: (svc) => hostPort(svc.url),
+  target: (svc) => formatEndpoint(urlEndpoint(new URL(svc.url), HTTP_PORTS)),
 
   secrets(svc, into) {
     into.addUrl(svc.url)
@@ -69,13 +66,10 @@ export default defineProbe({
 
   async run(svc, ctx) {
     const started = performance.now()
-    const agent = await probeAgent({ https: svc.url.startsWith('https:'), ca_file: svc.tls?.ca_file, insecure: svc.tls?.insecure }, ctx.signal)
+    const agent = await probeAgent(svc.url, svc.tls, ctx.signal)
     const url = new URL(svc.url)
-    const auth = svc.api_key
-      ? { apiKey: svc.api_key }
-      : url.username
-        ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) }
-        : undefined
+    const { username, password = '' } = userInfo(url)
+    const auth = svc.api_key ? { apiKey: svc.api_key } : username !== undefined ? { username, password } : undefined
     url.username = ''
     url.password = ''
     // Loaded on first use: the client costs half a second of start-up that
@@ -124,8 +118,9 @@ export default defineProbe({
         }
         checks.push({ name: `index:${index}`, ok: exists, detail: exists ? 'exists' : 'no such index or alias' })
       }
-      info.latency_ms = Math.round(performance.now() - started)
-      return { checks, info }
+      const latencyMs = performance.now() - started
+      info.latency_ms = Math.round(latencyMs)
+      return { checks, info, latency: { ms: latencyMs } }
     } finally {
       agent.close()
       // Best effort: the sockets are already gone with the agent, and a failing
@@ -144,12 +139,6 @@ export default defineProbe({
     return [{ from: env.ELASTICSEARCH_API_KEY ? 'ELASTICSEARCH_URL, ELASTICSEARCH_API_KEY' : 'ELASTICSEARCH_URL', service }]
   },
 })
-
-/** `host:port` with the scheme's default port made explicit; never the user or password. */
-function hostPort(raw: string): string {
-  const url = new URL(raw)
-  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`
-}
 
 function isColour(value: unknown): value is Colour {
   return typeof value === 'string' && (COLOURS as readonly string[]).includes(value)

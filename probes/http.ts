@@ -1,17 +1,19 @@
 // HTTP(S) probe: one request (redirects only when asked), then each
 // expectation as its own check. Built on node:http rather than fetch so that
 // a custom CA, SNI and the peer certificate's expiry are all reachable.
-import { readFile } from 'node:fs/promises'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { TLSSocket } from 'node:tls'
 import { z } from 'zod'
-import { duration, expectations, regex, tlsSettings, urlWith } from '../src/settings/fields.js'
 import { formatDuration } from '../src/duration.js'
 import { defineProbe, ProbeError, type CheckResult, type ProbeContext } from '../src/probe.js'
 import { displayTarget, SECRET_NAME } from '../src/redact.js'
-import { jsonSubsetMismatch } from '../src/json-subset.js'
+import { duration, expectations, regex } from '../src/settings/fields.js'
+import { configured } from './lib/checks.js'
+import { jsonSubsetMismatch } from './lib/json-subset.js'
+import { urlWith } from './lib/target.js'
 import { tlsCollector } from './lib/tls-facts.js'
+import { loadCa, tlsOptions, tlsSettings } from './lib/tls.js'
 
 const MAX_REDIRECTS = 5
 const DAY_MS = 86_400_000
@@ -49,15 +51,7 @@ export default defineProbe({
   settings,
   collectors: [tlsCollector],
 
-  checkNames(svc) {
-    const e = svc.expect
-    const names = ['status']
-    if (e.json !== undefined) names.push('json')
-    if (e.body_contains !== undefined) names.push('body_contains')
-    if (e.body_matches !== undefined) names.push('body_matches')
-    if (svc.url.startsWith('https:')) names.push('cert_expiry')
-    return names
-  },
+  checkNames: (svc) => ['status', ...configured(svc.expect, ['json', 'body_contains', 'body_matches']), ...(svc.url.startsWith('https:') ? ['cert_expiry'] : [])],
 
   target: (svc) => displayTarget(svc.url),
 
@@ -135,7 +129,7 @@ function jsonCheck(body: string, expected: unknown, cut: string): CheckResult {
 }
 
 async function fetchFollowing(svc: Service, ctx: ProbeContext): Promise<Response> {
-  const ca = svc.tls?.ca_file ? await readFile(svc.tls.ca_file) : undefined
+  const ca = await loadCa(svc.tls)
   let url = svc.url
   let method = svc.method
   let body = svc.body
@@ -175,7 +169,7 @@ function fetchOnce(
       // A fresh socket per probe: a pooled one would hide connection failures
       // and skip the TLS handshake whose certificate we want to see.
       agent: false,
-      ...(https ? { ca, rejectUnauthorized: !svc.tls?.insecure, servername: svc.tls?.server_name } : {}),
+      ...(https ? tlsOptions(svc.tls, ca) : {}),
     })
     req.on('error', reject)
     req.on('response', (res: IncomingMessage) => {

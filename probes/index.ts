@@ -5,7 +5,7 @@ import elasticsearch from './elasticsearch.js'
 import http from './http.js'
 import minio from './minio.js'
 import postgres from './postgres.js'
-import rabbitmq from './rabbitmq.js'
+import rabbitmq from './rabbitmq/index.js'
 import redis from './redis.js'
 import tcp from './tcp.js'
 

@@ -11,9 +11,12 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { z } from 'zod'
-import { readableFile, urlWith } from '../src/settings/fields.js'
 import { defineProbe, ProbeError, type CheckResult, type ProbeContext, type Reason } from '../src/probe.js'
-import { probeAgent, type ProbeAgent } from '../src/probe-agent.js'
+import { expectations } from '../src/settings/fields.js'
+import { abortable } from './lib/abort.js'
+import { probeAgent, type ProbeAgent } from './lib/agent.js'
+import { formatEndpoint, HTTP_PORTS, urlEndpoint, urlWith } from './lib/target.js'
+import { tlsSettings } from './lib/tls.js'
 
 /** S3 error codes that mean the keys are wrong, expired or not allowed. */
 const AUTH_CODES = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken', 'ExpiredToken', 'AccountProblem', 'AllAccessDisabled'])
@@ -36,23 +39,18 @@ const settings = {
   secret_key: z.string().min(1).optional(),
   /** Signing region; when absent the client asks the server for each bucket's location. */
   region: z.string().min(1).optional(),
-  tls: z
-    .strictObject({
-      ca_file: readableFile.optional(),
-      insecure: z.boolean().default(false),
-    })
-    .optional(),
-  expect: z
-    .strictObject({
-      /** MinIO's /minio/health/live and /minio/health/ready; turn off for S3 services that are not MinIO. */
-      health: z.boolean().default(true),
-      /** Buckets that must exist: one `bucket:<name>` check each. */
-      buckets: z
-        .array(bucketName)
-        .default([])
-        .refine((names) => new Set(names).size === names.length, 'expected each bucket once'),
-    })
-    .prefault({}),
+  /** No `server_name`: the minio client verifies the URL's host. */
+  tls: tlsSettings.omit({ server_name: true }).optional(),
+  /** `max_latency` is the whole run: the health paths and each bucket's requests. */
+  expect: expectations({
+    /** MinIO's /minio/health/live and /minio/health/ready; turn off for S3 services that are not MinIO. */
+    health: z.boolean().default(true),
+    /** Buckets that must exist: one `bucket:<name>` check each. */
+    buckets: z
+      .array(bucketName)
+      .default([])
+      .refine((names) => new Set(names).size === names.length, 'expected each bucket once'),
+  }).prefault({}),
 }
 
 type Service = z.infer<z.ZodObject<typeof settings>>
@@ -63,7 +61,7 @@ export default defineProbe({
 
   checkNames: (svc) => [...(svc.expect.health ? ['live', 'ready'] : []), ...svc.expect.buckets.map((b) => `bucket:${b}`)],
 
-  target: (svc) => endpointOf(svc.url).hostPort,
+  target: (svc) => formatEndpoint(urlEndpoint(new URL(svc.url), HTTP_PORTS)),
 
   secrets(svc, into) {
     into.add(svc.secret_key)
@@ -74,7 +72,7 @@ export default defineProbe({
       throw new ProbeError('error', 'access_key and secret_key go together: set both or neither')
     }
     const started = performance.now()
-    const agent = await probeAgent({ https: svc.url.startsWith('https:'), ca_file: svc.tls?.ca_file, insecure: svc.tls?.insecure }, ctx.signal)
+    const agent = await probeAgent(svc.url, svc.tls, ctx.signal)
     try {
       const checks: CheckResult[] = []
       const info: Record<string, unknown> = {}
@@ -90,7 +88,7 @@ export default defineProbe({
         }
       }
 
-      const endpoint = endpointOf(svc.url)
+      const endpoint = urlEndpoint(new URL(svc.url), HTTP_PORTS)
       let client: import('minio').Client
       try {
         // Loaded on first use, as the Elasticsearch client is: it is slow to import.
@@ -98,7 +96,7 @@ export default defineProbe({
         client = new Client({
           endPoint: endpoint.host,
           port: endpoint.port,
-          useSSL: endpoint.https,
+          useSSL: svc.url.startsWith('https:'),
           accessKey: svc.access_key,
           secretKey: svc.secret_key,
           region: svc.region,
@@ -142,8 +140,9 @@ export default defineProbe({
         info.status_code = await get(svc.url, '/', agent, ctx)
       }
 
-      info.latency_ms = Math.round(performance.now() - started)
-      return { checks, reason, info }
+      const latencyMs = performance.now() - started
+      info.latency_ms = Math.round(latencyMs)
+      return { checks, reason, info, latency: { ms: latencyMs } }
     } finally {
       agent.close()
     }
@@ -183,14 +182,6 @@ export default defineProbe({
   },
 })
 
-/** Host, port and scheme as the minio client wants them, and `host:port` for display. */
-function endpointOf(raw: string): { host: string; port: number; https: boolean; hostPort: string } {
-  const url = new URL(raw)
-  const https = url.protocol === 'https:'
-  const port = url.port ? Number(url.port) : https ? 443 : 80
-  return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port, https, hostPort: `${url.hostname}:${port}` }
-}
-
 function s3Error(err: unknown): { code: string; message: string } | undefined {
   const e = err as { name?: unknown; code?: unknown; message?: unknown } | null
   // With retries off, the client reports a retryable status (429, 500, 502, 503 ...)
@@ -205,26 +196,6 @@ function s3Error(err: unknown): { code: string; message: string } | undefined {
 function said(s3: { code: string; message: string }): string {
   return s3.message ? `${s3.code}: ${s3.message}` : s3.code
 }
-
-/** The operation's outcome, or the abort reason as soon as the run is over. */
-function abortable<T>(operation: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    if (signal.aborted) onAbort()
-    signal.addEventListener('abort', onAbort, { once: true })
-    operation.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(err)
-      },
-    )
-  })
-}
-
 
 /** The status of an unauthenticated GET on the endpoint (MinIO's health paths need no keys). */
 function get(base: string, path: string, agent: ProbeAgent, ctx: ProbeContext): Promise<number> {

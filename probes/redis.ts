@@ -10,14 +10,17 @@
 // `password`/`db` options: ioredis would swallow some AUTH replies into
 // console warnings and turn a handshake failure into a bare "Connection is
 // closed.", where the probe needs the server's own words to tell `auth` apart.
-import { readFile } from 'node:fs/promises'
 import { Redis, type RedisOptions } from 'ioredis'
 import { z } from 'zod'
 import { classifyError } from '../src/classify.js'
-import { expectations, tlsSettings, urlWith } from '../src/settings/fields.js'
 import { defineProbe, ProbeError, type CheckResult, type Reason } from '../src/probe.js'
+import { expectations } from '../src/settings/fields.js'
+import { onAbort } from './lib/abort.js'
+import { configured } from './lib/checks.js'
+import { formatEndpoint, urlEndpoint, urlWith, userInfo, type Endpoint } from './lib/target.js'
+import { loadCa, refusePlaintextWithTls, tlsOptions, tlsSettings } from './lib/tls.js'
 
-const DEFAULT_PORT = 6379
+const PORTS = { 'redis:': 6379, 'rediss:': 6379 }
 
 const settings = {
   url: urlWith('redis', 'rediss').refine((text) => parseDb(text) !== undefined, {
@@ -31,9 +34,7 @@ const settings = {
 
 type Role = 'master' | 'replica' | 'sentinel'
 
-interface Endpoint {
-  host: string
-  port: number
+interface RedisEndpoint extends Endpoint {
   db: number
   username?: string
   password?: string
@@ -44,25 +45,17 @@ export default defineProbe({
   kind: 'redis',
   settings,
 
-  checkNames(svc) {
-    const names: string[] = []
-    if (svc.expect.role !== undefined) names.push('role')
-    return names
-  },
-
+  checkNames: (svc) => configured(svc.expect, ['role']),
   target(svc) {
     const ep = endpoint(svc.url)
-    return `${ep.host.includes(':') ? `[${ep.host}]` : ep.host}:${ep.port}/${ep.db}`
+    return `${formatEndpoint(ep)}/${ep.db}`
   },
-
-  secrets(svc, into) {
-    into.addUrl(svc.url)
-  },
+  secrets: (svc, into) => into.addUrl(svc.url),
 
   async run(svc, ctx) {
+    refusePlaintextWithTls(svc.tls, new URL(svc.url), 'rediss')
     const ep = endpoint(svc.url)
-    if (svc.tls && !ep.tls) throw new ProbeError('error', 'tls settings are given but the url is redis://; use rediss:// for TLS')
-    const ca = svc.tls?.ca_file ? await readFile(svc.tls.ca_file) : undefined
+    const ca = await loadCa(svc.tls)
 
     const options: RedisOptions = {
       host: ep.host,
@@ -81,7 +74,7 @@ export default defineProbe({
       disableClientInfo: true,
       protocol: 2,
       connectTimeout: ctx.timeoutMs,
-      ...(ep.tls ? { tls: { ca, rejectUnauthorized: !svc.tls?.insecure, ...(svc.tls?.server_name ? { servername: svc.tls.server_name } : {}) } } : {}),
+      ...(ep.tls ? { tls: tlsOptions(svc.tls, ca) } : {}),
     }
     const client = new Redis(options)
     // Every error the client emits lands here (never as an unhandled 'error'
@@ -95,7 +88,7 @@ export default defineProbe({
       client.disconnect()
       client.stream?.destroy()
     }
-    ctx.signal.addEventListener('abort', close, { once: true })
+    const stopClosing = onAbort(ctx.signal, close)
 
     try {
       const started = performance.now()
@@ -152,7 +145,7 @@ export default defineProbe({
       }
     } finally {
       close()
-      ctx.signal.removeEventListener('abort', close)
+      stopClosing()
     }
   },
 
@@ -177,16 +170,9 @@ function parseDb(text: string): number | undefined {
   return m ? Number(m[1]) : undefined
 }
 
-function endpoint(url: string): Endpoint {
+function endpoint(url: string): RedisEndpoint {
   const u = new URL(url)
-  return {
-    host: u.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost',
-    port: u.port ? Number(u.port) : DEFAULT_PORT,
-    db: parseDb(url) ?? 0,
-    username: u.username ? decodeURIComponent(u.username) : undefined,
-    password: u.password ? decodeURIComponent(u.password) : undefined,
-    tls: u.protocol === 'rediss:',
-  }
+  return { ...urlEndpoint(u, PORTS), ...userInfo(u), db: parseDb(url) ?? 0, tls: u.protocol === 'rediss:' }
 }
 
 /** Runs one command, turning the server's refusals into the reason they mean. */

@@ -2,14 +2,17 @@
 // expected back (SMTP, SSH, Redis' inline PING ...).
 import { Socket } from 'node:net'
 import { z } from 'zod'
-import { expectations, hostPort, regex, splitHostPort } from '../src/settings/fields.js'
 import { defineProbe, ProbeError, type CheckResult } from '../src/probe.js'
+import { expectations, regex } from '../src/settings/fields.js'
+import { abortable } from './lib/abort.js'
+import { configured } from './lib/checks.js'
+import { parseAddress, socketAddress } from './lib/target.js'
 
 /** Bytes of banner read at most: enough for any greeting, bounded for a hostile peer. */
 const MAX_BANNER = 4096
 
 const settings = {
-  address: hostPort,
+  address: socketAddress,
   /** Sent after connecting; `\n` and `\r` escapes are honoured as YAML writes them. */
   send: z.string().optional(),
   expect: expectations({
@@ -22,25 +25,18 @@ export default defineProbe({
   kind: 'tcp',
   settings,
 
-  checkNames(svc) {
-    const names: string[] = []
-    if (svc.expect.banner_contains !== undefined) names.push('banner_contains')
-    if (svc.expect.banner_matches !== undefined) names.push('banner_matches')
-    return names
-  },
+  checkNames: (svc) => configured(svc.expect, ['banner_contains', 'banner_matches']),
 
   target: (svc) => `tcp://${svc.address}`,
 
   async run(svc, ctx) {
-    const { host, port } = splitHostPort(svc.address)
+    const { host, port } = parseAddress(svc.address)
     const started = performance.now()
     const wantsBanner = svc.expect.banner_contains !== undefined || svc.expect.banner_matches !== undefined
     const socket = new Socket()
     try {
-      const banner = await new Promise<string>((resolve, reject) => {
+      const reading = new Promise<string>((resolve, reject) => {
         let received = ''
-        const onAbort = () => reject(ctx.signal.reason)
-        ctx.signal.addEventListener('abort', onAbort, { once: true })
         socket.on('error', reject)
         socket.on('close', () => resolve(received))
         socket.connect(port, host, () => {
@@ -52,6 +48,7 @@ export default defineProbe({
           if (received.length >= MAX_BANNER || bannerComplete(received, svc.expect)) resolve(received.slice(0, MAX_BANNER))
         })
       })
+      const banner = await abortable(reading, ctx.signal)
       const latencyMs = performance.now() - started
       const checks: CheckResult[] = []
       const shown = JSON.stringify(banner.length > 80 ? `${banner.slice(0, 77)}...` : banner)

@@ -5,13 +5,13 @@ import { createServer, type Server } from 'node:http'
 import { Registry } from 'prom-client'
 import { ConfigError } from './config/errors.js'
 import type { Config } from './config/load.js'
-import { registerProbed, registerScheduled } from './exposition/registries.js'
+import { registerScheduled } from './exposition/registries.js'
 import type { SelfState } from './exposition/self.js'
 import { buildStatus } from './exposition/status.js'
-import { createApp, type ReloadOutcome, type Selection, type View } from './http/server.js'
-import { baseDirOf, jobsFor, probeService, type JobContext } from './jobs.js'
-import { Limiter } from './limiter.js'
+import { createApp, type ReloadOutcome, type View } from './http/server.js'
+import { baseDirOf, jobsFor, type JobContext } from './jobs.js'
 import type { Logger } from './log.js'
+import { probeSelection, unknownIn } from './on-demand.js'
 import { ResultStore } from './results.js'
 import { Scheduler, type Clock, type Job } from './scheduler.js'
 import { VERSION } from './version.js'
@@ -105,11 +105,8 @@ export class Daemon {
   view(): View {
     return {
       metrics: async () => ({ contentType: this.registry.contentType, text: await this.registry.metrics() }),
-      unknownIn: (selection) => {
-        const services = this.#config.services
-        return [...selection.services.filter((n) => !services.some((s) => s.name === n)), ...selection.groups.filter((g) => !services.some((s) => s.group === g))]
-      },
-      probe: (selection) => this.#probeNow(selection),
+      unknownIn: (selection) => unknownIn(this.#config, selection),
+      probe: (selection) => probeSelection(this.#config, this.store, selection, this.options.log, baseDirOf(this.#config, this.#jobContext.cwd)),
       status: () => ({
         version: VERSION,
         started_at: new Date(this.startedAt).toISOString(),
@@ -120,24 +117,6 @@ export class Daemon {
       ready: () => this.firstRoundDone,
       reload: () => this.reload(),
     }
-  }
-
-  /**
-   * Probes the selected services now, for /probe. Nothing is recorded: the
-   * scheduler's view stays the scheduler's. Readiness of the probed services
-   * uses these fresh results and the last known results of their dependencies.
-   * A registry per request, as blackbox_exporter does: only these results.
-   */
-  async #probeNow(selection: Selection): Promise<{ contentType: string; text: string }> {
-    const config = this.#config
-    const chosen = config.services.filter((s) => selection.services.includes(s.name) || selection.groups.includes(s.group))
-    const limiter = new Limiter(config.concurrency)
-    const baseDir = baseDirOf(config, this.#jobContext.cwd)
-    const fresh = await Promise.all(chosen.map((s) => limiter.run(() => probeService(s, config, this.options.log, baseDir))))
-    const snapshot = this.store.snapshotWith(fresh)
-    const registry = new Registry()
-    registerProbed(registry, config.kinds, snapshot)
-    return { contentType: registry.contentType, text: await registry.metrics() }
   }
 
   /** Starts the HTTP server; resolves once it listens. */

@@ -1,10 +1,10 @@
 // The library face: `import { ... } from 'groundtruth'`. Like cli.ts, a
 // composition root: the one place besides the CLI that knows the probe
 // registry, the core and the generators together.
-export { alertRules, renderAlertRules, alertOptionsFromConfig, ALERT_NAMES, type AlertOptions, type RuleFile } from './alerts.js'
+export { alertRules, renderAlertRules, alertOptionsFromConfig, ALERT_NAMES, type AlertOptions, type RuleFile } from './alerts/index.js'
 export { ConfigError, formatProblem, type ConfigProblem } from './config/errors.js'
 export { loadConfig, parseConfig, validateConfig, type Config, type ServiceConfig } from './config/load.js'
-export { dashboards, renderDashboards, allQueries, DASHBOARD_FILES, type DashboardOptions, type DashboardQuery } from './dashboards.js'
+export { dashboards, renderDashboards, allQueries, DASHBOARD_FILES, type DashboardOptions, type DashboardQuery } from './dashboards/index.js'
 export { Daemon, type DaemonOptions } from './daemon.js'
 export { auditEnv, classifyValue, WEAK_RULES, type EnvSourceFinding } from './env/index.js'
 export { MIGRATION_READERS, type MigrationStatus, type MigrationReader } from './migrations/index.js'

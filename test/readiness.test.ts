@@ -1,18 +1,15 @@
 // The readiness model end to end: real TCP peers, real probes, the
 // metrics they produce. A chain api -> cache -> db whose root is down.
-import { Registry } from 'prom-client'
 import t from 'tap'
 import { parseConfig } from '../src/config/load.js'
-import { Engine } from '../src/engine.js'
-import { silentLogger } from '../src/log.js'
-import { registerResultMetrics } from '../src/metrics.js'
 import { computeReadiness, readyRatios } from '../src/readiness.js'
 import { closedPort, tarpit } from './helpers/servers.js'
 import { parseExposition, value, find } from './helpers/metrics.js'
 import { PROBE_KINDS } from '../probes/index.js'
+import { harness } from './helpers/round.js'
 
-async function chain(dbPort: number, upPort: number) {
-  const config = parseConfig(
+function chainConfig(dbPort: number, upPort: number) {
+  return parseConfig(
     `
 defaults: { timeout: 1s }
 services:
@@ -23,10 +20,11 @@ services:
 `,
     'chain.yml', PROBE_KINDS,
   )
-  const engine = new Engine(config, silentLogger)
-  const registry = new Registry()
-  registerResultMetrics(registry, () => engine.store.snapshot(), { counters: true })
-  return { engine, registry }
+}
+
+async function chain(dbPort: number, upPort: number) {
+  const engine = harness(chainConfig(dbPort, upPort))
+  return { engine, registry: engine.registry }
 }
 
 t.test('a chain of three whose root is down: none of the chain is ready', async (t) => {
@@ -67,10 +65,7 @@ t.test('the root comes back: the whole chain becomes ready and the flip is count
   const { engine, registry } = await chain(down, up.port)
   await engine.runAll()
   // Re-point db at the live port, as a restarted database would come back.
-  const config = engine.config
-  const db = config.services.find((s) => s.name === 'db')!
-  db.address = `127.0.0.1:${up.port}`
-  engine.setConfig(config)
+  engine.setConfig(chainConfig(up.port, up.port))
   await engine.runAll()
   const s = parseExposition(await registry.metrics())
   t.equal(value(s, 'groundtruth_ready_ratio'), 1)

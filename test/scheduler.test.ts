@@ -1,94 +1,195 @@
-// The scheduler's promises: fixed cadence, cron schedules, no service
-// running twice at once, and a global bound on concurrent probes.
+// The scheduler's promises: fixed cadence, cron schedules, no job running
+// twice at once, and a global bound on concurrent jobs. Ticks come from a
+// hand-driven clock, so no assertion depends on how busy the machine is.
 import t from 'tap'
-import { parseConfig } from '../src/config/load.js'
 import { Limiter } from '../src/limiter.js'
 import { createLogger } from '../src/log.js'
-import { Scheduler } from '../src/scheduler.js'
-import { PROBE_KINDS } from '../probes/index.js'
+import { Scheduler, type Clock, type Job } from '../src/scheduler.js'
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-function services(yaml: string) {
-  return parseConfig(yaml, 'sched.yml', PROBE_KINDS).services
+/** A clock whose ticks happen only when the test says so. */
+function manualClock() {
+  const cadences = new Map<number, { kind: 'every' | 'cron'; spec: string; tick: () => void }>()
+  let next = 0
+  const add = (kind: 'every' | 'cron', spec: string, tick: () => void) => {
+    const id = next++
+    cadences.set(id, { kind, spec, tick })
+    return () => void cadences.delete(id)
+  }
+  const clock: Clock = {
+    every: (ms, tick) => add('every', String(ms), tick),
+    cron: (expression, _name, tick) => add('cron', expression, tick),
+  }
+  return {
+    clock,
+    /** Fires every live cadence once (an interval elapsed, a cron minute came round). */
+    tick: () => [...cadences.values()].forEach((c) => c.tick()),
+    live: () => [...cadences.values()].map((c) => `${c.kind}:${c.spec}`),
+  }
 }
 
-t.test('a slow probe is never run twice at once; skipped ticks are logged', async (t) => {
-  const logs: string[] = []
+/** A job whose runs the test releases by hand. */
+function gatedJob(name: string, opts: Partial<Job> = {}) {
+  const gates: Array<() => void> = []
+  let runs = 0
   let active = 0
   let maxActive = 0
-  let runs = 0
-  const scheduler = new Scheduler({
-    concurrency: 4,
-    log: createLogger({ write: (l) => logs.push(l) }),
-    run: async () => {
+  const job: Job = {
+    name,
+    fields: { service: name },
+    interval: 1000,
+    ...opts,
+    run: () => {
       runs++
       maxActive = Math.max(maxActive, ++active)
-      await sleep(250)
-      active--
+      return new Promise<void>((resolve) =>
+        gates.push(() => {
+          active--
+          resolve()
+        }),
+      )
     },
-  })
-  await scheduler.start(services('services: [{ name: slow, probe: tcp, address: "h:1", interval: 100ms, timeout: 100ms }]'))
-  await sleep(600)
-  await scheduler.stop()
-  t.equal(maxActive, 1)
-  t.ok(runs >= 2 && runs <= 4, `${runs} runs in ~850 ms at a 250 ms probe`)
-  t.match(logs.join('\n'), /probe still running at its next tick; tick skipped/)
-  t.match(logs.join('\n'), /"service":"slow"/)
-})
+  }
+  return { job, release: () => gates.splice(0).forEach((g) => g()), runs: () => runs, maxActive: () => maxActive, waiting: () => gates.length }
+}
 
-t.test('at most `concurrency` probes run at once, in arrival order', async (t) => {
-  let active = 0
-  let maxActive = 0
-  const order: string[] = []
-  const scheduler = new Scheduler({
-    concurrency: 3,
-    log: createLogger({ write: () => {} }),
-    run: async (s) => {
-      order.push(s.name)
-      maxActive = Math.max(maxActive, ++active)
-      await sleep(30)
-      active--
-    },
-  })
-  const list = services(`services:\n${Array.from({ length: 10 }, (_, i) => `  - { name: s${i}, probe: tcp, address: "h:1", interval: 1h }`).join('\n')}`)
-  await scheduler.start(list)
-  await scheduler.stop()
-  t.equal(maxActive, 3)
-  t.same(order, list.map((s) => s.name))
-})
+const flush = async () => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
+}
 
-t.test('a cron schedule drives runs (and the first run is immediate)', async (t) => {
-  const at: number[] = []
-  const scheduler = new Scheduler({ concurrency: 2, log: createLogger({ write: () => {} }), run: async () => void at.push(Date.now()) })
-  const started = Date.now()
-  await scheduler.start(services('services: [{ name: cron, probe: tcp, address: "h:1", schedule: "* * * * * *" }]'))
-  t.ok(at[0]! - started < 200, 'first run at start, not at the first cron tick')
-  await sleep(2200)
-  await scheduler.stop()
-  const count = at.length
-  t.ok(count >= 2 && count <= 4, `${count} runs in 2.2 s at one per second`)
-  await sleep(1100)
-  t.equal(at.length, count, 'no run after stop')
-})
-
-t.test('stop waits for probes in flight; a run that throws is logged, not fatal', async (t) => {
+t.test('a slow job is never run twice at once; skipped ticks are logged', async (t) => {
   const logs: string[] = []
-  let finished = false
-  const scheduler = new Scheduler({
-    concurrency: 2,
-    log: createLogger({ write: (l) => logs.push(l) }),
-    run: async (s) => {
-      if (s.name === 'boom') throw new Error('kaboom')
-      await sleep(100)
-      finished = true
+  const { clock, tick } = manualClock()
+  const scheduler = new Scheduler({ concurrency: 4, log: createLogger({ write: (l) => logs.push(l) }), clock })
+  const slow = gatedJob('slow')
+  const first = scheduler.start([slow.job])
+  await flush()
+  t.equal(slow.runs(), 1, 'runs once at start')
+  tick()
+  tick()
+  await flush()
+  t.equal(slow.runs(), 1, 'ticks while it runs are skipped')
+  t.equal(logs.filter((l) => /probe still running at its next tick; tick skipped/.test(l) && /"service":"slow"/.test(l)).length, 2)
+  slow.release()
+  await first
+  tick()
+  await flush()
+  t.equal(slow.runs(), 2, 'the next tick after it finished runs it again')
+  t.equal(slow.maxActive(), 1)
+  slow.release()
+  await scheduler.stop()
+})
+
+t.test('at most `concurrency` jobs run at once, in arrival order', async (t) => {
+  const { clock } = manualClock()
+  const scheduler = new Scheduler({ concurrency: 3, log: createLogger({ write: () => {} }), clock })
+  const jobs = Array.from({ length: 10 }, (_, i) => gatedJob(`s${i}`))
+  const order: string[] = []
+  for (const j of jobs) {
+    const run = j.job.run
+    j.job.run = () => (order.push(j.job.name), run())
+  }
+  const round = scheduler.start(jobs.map((j) => j.job))
+  for (let done = 0; done < 10; ) {
+    await flush()
+    const running = jobs.filter((j) => j.waiting() > 0)
+    t.ok(running.length <= 3, `${running.length} running at once`)
+    t.same(scheduler.load, { active: running.length, queued: 10 - done - running.length })
+    running.forEach((j) => j.release())
+    done += running.length
+  }
+  await round
+  t.same(order, jobs.map((j) => j.job.name))
+  await scheduler.stop()
+})
+
+t.test('a cron schedule drives runs; the first run is immediate; stop ends the cadences', async (t) => {
+  const { clock, tick, live } = manualClock()
+  const scheduler = new Scheduler({ concurrency: 2, log: createLogger({ write: () => {} }), clock })
+  let runs = 0
+  const job: Job = { name: 'cron', fields: { service: 'cron' }, schedule: '* * * * * *', run: async () => void runs++ }
+  await scheduler.start([job])
+  t.equal(runs, 1, 'first run at start, not at the first cron tick')
+  t.same(live(), ['cron:* * * * * *'])
+  tick()
+  await flush()
+  tick()
+  await flush()
+  t.equal(runs, 3)
+  await scheduler.stop()
+  t.same(live(), [], 'no cadence left after stop')
+})
+
+t.test('start replaces the cadences of an earlier start (a reload)', async (t) => {
+  const { clock, live } = manualClock()
+  const scheduler = new Scheduler({ concurrency: 2, log: createLogger({ write: () => {} }), clock })
+  const noop = (name: string, interval: number): Job => ({ name, fields: {}, interval, run: async () => {} })
+  await scheduler.start([noop('a', 1000), noop('b', 2000)])
+  await scheduler.start([noop('c', 3000)])
+  t.same(live(), ['every:3000'])
+  await scheduler.stop()
+})
+
+t.test('the real clock drives an interval and a cron expression', async (t) => {
+  // One short real run, only to see that both kinds of cadence are wired to real timers.
+  const scheduler = new Scheduler({ concurrency: 2, log: createLogger({ write: () => {} }) })
+  const seen = new Set<string>()
+  let resolveBoth: () => void
+  const both = new Promise<void>((r) => (resolveBoth = r))
+  const job = (name: string, cadence: Partial<Job>): Job => ({
+    name,
+    fields: {},
+    ...cadence,
+    run: async () => {
+      if (runs[name]!++ > 0) seen.add(name)
+      if (seen.size === 2) resolveBoth()
     },
   })
-  void scheduler.start(services('services: [{ name: slow, probe: tcp, address: "h:1" }, { name: boom, probe: tcp, address: "h:1" }]'))
-  t.same(scheduler.load, { active: 2, queued: 0 })
+  const runs: Record<string, number> = { every: 0, cron: 0 }
+  await scheduler.start([job('every', { interval: 20 }), job('cron', { schedule: '* * * * * *' })])
+  await both
   await scheduler.stop()
-  t.equal(finished, true)
-  t.match(logs.join('\n'), /probe run failed unexpectedly.*kaboom/)
+  t.same([...seen].sort(), ['cron', 'every'], 'each ran again after its first run')
+})
+
+t.test('stop waits for jobs in flight; a job that throws is logged, not fatal', async (t) => {
+  const logs: string[] = []
+  const { clock } = manualClock()
+  const scheduler = new Scheduler({ concurrency: 2, log: createLogger({ write: (l) => logs.push(l) }), clock })
+  const slow = gatedJob('slow')
+  const boom: Job = { name: 'boom', fields: { service: 'boom' }, run: () => Promise.reject(new Error('kaboom')) }
+  void scheduler.start([slow.job, boom])
+  t.same(scheduler.load, { active: 2, queued: 0 })
+  let stopped = false
+  const stopping = scheduler.stop().then(() => (stopped = true))
+  await flush()
+  t.equal(stopped, false, 'stop waits for the job in flight')
+  slow.release()
+  await stopping
+  t.match(logs.join('\n'), /probe run failed unexpectedly.*"service":"boom".*kaboom/)
+})
+
+t.test('a new concurrency applies to jobs queued from then on', async (t) => {
+  const { clock } = manualClock()
+  const scheduler = new Scheduler({ concurrency: 1, log: createLogger({ write: () => {} }), clock })
+  scheduler.setConcurrency(1)
+  const a = gatedJob('a')
+  const b = gatedJob('b')
+  const round = scheduler.start([a.job, b.job])
+  await flush()
+  t.same(scheduler.load, { active: 1, queued: 1 })
+  a.release()
+  await flush()
+  b.release()
+  await round
+  scheduler.setConcurrency(2)
+  const c = gatedJob('c')
+  const d = gatedJob('d')
+  const second = scheduler.runOnce([c.job, d.job])
+  await flush()
+  t.same(scheduler.load, { active: 2, queued: 0 })
+  c.release()
+  d.release()
+  await second
 })
 
 t.test('Limiter releases its slot when a task rejects', async (t) => {

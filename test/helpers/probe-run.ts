@@ -1,38 +1,75 @@
 // Running one service through the real path: YAML text -> parseConfig ->
 // runProbe with the registered probe kind, timed from outside.
-import { Socket } from 'node:net'
 import { stringify } from 'yaml'
 import { PROBE_KINDS } from '../../probes/index.js'
-import { parseConfig, type ServiceConfig } from '../../src/config/load.js'
+import { parseConfig, type Config, type ServiceConfig } from '../../src/config/load.js'
 import { runProbe, type ProbeResult } from '../../src/runner.js'
 
-export interface Ran {
-  result: ProbeResult
-  /** Wall time around runProbe, measured by the caller. */
+/** Wall time around a run, and the sentinel timer armed with it. */
+export interface Timing {
+  /** Wall time around the run, measured by the caller. */
   ms: number
-  service: ServiceConfig
-  yaml: string
   /**
    * With `sentinel`: when a plain timer of that length, armed together with the
    * probe, actually fired (ms after arming). On a loaded machine timers fire
    * late; this tells event-loop lag apart from time the runner itself added.
    */
   sentinelMs?: number
+  /** The `sentinel` asked for. */
+  sentinel?: number
 }
 
-/** One service named `svc` with these keys (durations as strings, as a user writes them). */
-export async function runService(fields: Record<string, unknown>, opts: { env?: Record<string, string>; sentinel?: number } = {}): Promise<Ran> {
+export interface Ran extends Timing {
+  result: ProbeResult
+  service: ServiceConfig
+  yaml: string
+}
+
+/** One service named `svc` with these keys (durations as strings, as a user writes them), parsed as a config file is. */
+export function configOf(fields: Record<string, unknown>, env: Record<string, string> = {}): { config: Config; service: ServiceConfig; yaml: string } {
   const yaml = stringify({ services: [{ name: 'svc', ...fields }] })
-  const config = parseConfig(yaml, 'probe-test.yml', PROBE_KINDS, opts.env ?? {})
+  const config = parseConfig(yaml, 'probe-test.yml', PROBE_KINDS, env)
   const service = config.services[0]
   if (!service) throw new Error(`no service parsed from:\n${yaml}`)
+  return { config, service, yaml }
+}
+
+/** Runs `run`, timed from outside, with a plain timer of `sentinel` ms armed at the same moment. */
+export async function timed<T>(run: () => Promise<T>, sentinel?: number): Promise<Timing & { value: T }> {
   let sentinelMs: number | undefined
   const started = performance.now()
-  const sentinel = opts.sentinel === undefined ? undefined : setTimeout(() => (sentinelMs = performance.now() - started), opts.sentinel)
-  const result = await runProbe(service, config.secrets)
+  const timer = sentinel === undefined ? undefined : setTimeout(() => (sentinelMs = performance.now() - started), sentinel)
+  const value = await run()
   const ms = performance.now() - started
-  clearTimeout(sentinel)
-  return { result, ms, service, yaml, sentinelMs }
+  clearTimeout(timer)
+  return { value, ms, sentinelMs, sentinel }
+}
+
+/** One service named `svc` with these keys, through runProbe. */
+export async function runService(fields: Record<string, unknown>, opts: { env?: Record<string, string>; sentinel?: number } = {}): Promise<Ran> {
+  const { config, service, yaml } = configOf(fields, opts.env)
+  const { value: result, ...timing } = await timed(() => runProbe(service, config.secrets), opts.sentinel)
+  return { result, service, yaml, ...timing }
+}
+
+/**
+ * The run returned before its sentinel timer fired: "fast" judged on the same
+ * event loop as the run, so a loaded machine slows both alike. Ask for a
+ * sentinel well under the timeout (a third of it) to mean "did not wait for it".
+ */
+export function beatSentinel(ran: Timing): boolean {
+  if (ran.sentinel === undefined) throw new Error('runService was not given a sentinel')
+  return ran.sentinelMs === undefined
+}
+
+/**
+ * How long after its sentinel timer fired the run returned (ms; negative when
+ * it returned first). With a sentinel of the timeout's length: what the runner
+ * itself added past the deadline, event-loop lag (the same for both) excluded.
+ */
+export function lateness(ran: Timing): number {
+  if (ran.sentinel === undefined) throw new Error('runService was not given a sentinel')
+  return ran.ms - (ran.sentinelMs ?? ran.sentinel)
 }
 
 /** Checks as [name, ok] pairs, in the order the probe reported them. */
@@ -47,31 +84,5 @@ export function detailOf(result: ProbeResult, name: string): string {
   return check.detail ?? ''
 }
 
-const SOCKETS = new Set(['TCPSocketWrap', 'TLSWrap', 'TCPServerWrap'])
-
-/** Counts of the socket-ish handles alive right now. */
-export function socketHandles(): Record<string, number> {
-  const counts: Record<string, number> = {}
-  for (const kind of process.getActiveResourcesInfo()) if (SOCKETS.has(kind)) counts[kind] = (counts[kind] ?? 0) + 1
-  return counts
-}
-
-/**
- * Connected client-side sockets still alive (a probe's own connections):
- * accepted sockets of a test server and stdio pipes are left out. Uses the
- * undocumented but long-standing `process._getActiveHandles()`, because
- * `getActiveResourcesInfo()` names kinds only and cannot tell a probe's
- * socket from the server's end of the same connection.
- */
-export function clientSockets(): string[] {
-  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles()
-  return handles
-    .filter((h): h is Socket & { server?: unknown } => h instanceof Socket && h.remotePort !== undefined && !(h as { server?: unknown }).server)
-    .map((s) => `${s.localAddress}:${s.localPort} -> ${s.remoteAddress}:${s.remotePort}`)
-}
-
-/** Lets close callbacks and destroyed handles settle before handles are counted. */
-export async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
-  await new Promise((r) => setTimeout(r, 20))
-}
+// The socket helpers live in sockets.ts; re-exported for the tests that still import them from here.
+export { clientSockets, settle, socketHandles } from './sockets.js'

@@ -1,0 +1,111 @@
+// The overview dashboard: readiness overall, per group and over time, what is
+// not ready and why, and the probes behind it.
+import {
+  GROUP_READY_RATIO,
+  PROBE_DURATION,
+  PROBE_FAILURES_TOTAL,
+  PROBE_LAST_RUN,
+  PROBE_LAST_SUCCESS,
+  READY_RATIO,
+  SERVICE_READY,
+  SERVICE_UP,
+  STATE_CHANGES_TOTAL,
+} from '../exposition/services.js'
+import { cellColor, countField, fixedField, mapping, override, ratioField, READY_MAP, secondsField, UP_MAP } from './fields.js'
+import { barGauge, stat, stateTimeline, table, timeseries } from './panels.js'
+import type { DashboardSpec } from './shell.js'
+import { inGroup, ofGroups, ofJob } from './selectors.js'
+
+const onNotReady = `and on (job, instance, service) (${ofGroups(SERVICE_READY)} == 0)`
+const lastRunAge = inGroup(`time() - ${ofJob(PROBE_LAST_RUN)}`)
+
+export const overview = {
+  file: 'groundtruth-overview.json',
+  uid: 'groundtruth-overview',
+  title: 'Overview',
+  description: 'Readiness of every service: overall, per group, over time, and what is not ready and why.',
+  items: (o) => [
+    { row: 'Readiness' },
+    stat({
+      title: 'Ready (all services)',
+      expr: ofJob(READY_RATIO),
+      field: ratioField(o.readyThreshold),
+      description: 'Ready services / all services (ignores the group filter). The gate compares this ratio.',
+      w: 6,
+    }),
+    stat({ title: 'Services', expr: `count(${ofGroups(SERVICE_UP)})`, field: fixedField('blue'), description: 'Services in the selected groups.' }),
+    stat({ title: 'Down', expr: `sum(1 - ${ofGroups(SERVICE_UP)})`, field: countField('red'), description: 'Services whose own probe or checks failed on the last run.' }),
+    stat({ title: 'Not ready', expr: `sum(1 - ${ofGroups(SERVICE_READY)})`, field: countField('orange'), description: 'Services down, or up but with a dependency not ready.' }),
+    stat({
+      title: 'Oldest result',
+      expr: `max(${lastRunAge})`,
+      field: secondsField(120, 600),
+      description: 'Age of the oldest probe result served on /metrics: large means probes are stale.',
+      w: 6,
+    }),
+    barGauge({ title: 'Readiness by group', queries: [{ expr: ofGroups(GROUP_READY_RATIO), legend: '{{group}}' }], field: ratioField(o.readyThreshold) }),
+    timeseries({
+      title: 'Readiness over time',
+      queries: [
+        { expr: ofJob(READY_RATIO), legend: 'all services' },
+        { expr: ofGroups(GROUP_READY_RATIO), legend: '{{group}}' },
+      ],
+      field: { defaults: { unit: 'percentunit', min: 0, max: 1, custom: { lineWidth: 1, fillOpacity: 0, showPoints: 'never' } }, overrides: [] },
+    }),
+    { row: 'Services' },
+    table({
+      title: 'Not ready: what and why',
+      queries: [
+        { expr: `${ofGroups(SERVICE_READY)} == 0`, mayBeEmpty: true },
+        { expr: `${ofGroups(SERVICE_UP)} ${onNotReady}`, mayBeEmpty: true },
+        { expr: `sum by (job, instance, service, reason) (increase(${ofJob(PROBE_FAILURES_TOTAL)}[$__range])) > 0 ${onNotReady}`, mayBeEmpty: true },
+        { expr: `time() - ${ofJob(PROBE_LAST_SUCCESS)} ${onNotReady}`, mayBeEmpty: true },
+      ],
+      columns: {
+        hide: ['Value #A'],
+        rename: { 'Value #B': 'state', 'Value #C': 'failures in range', 'Value #D': 'since last success', reason: 'failure reason' },
+        order: ['service', 'group', 'probe', 'Value #B', 'reason', 'Value #C', 'Value #D'],
+      },
+      field: {
+        defaults: {},
+        overrides: [
+          override('state', [{ id: 'mappings', value: mapping({ '0': ['down', 'red'], '1': ['up, waiting on a dependency', 'orange'] }) }, cellColor]),
+          override('since last success', [{ id: 'unit', value: 's' }]),
+        ],
+      },
+      description:
+        'Services not ready now. state: down (its own probe failed) or up but waiting on a dependency that is not ready. failure reason: probe failures by reason over the dashboard range (details in /status and logs).',
+    }),
+    stateTimeline({ title: 'Ready over time', queries: [{ expr: ofGroups(SERVICE_READY), legend: '{{service}}' }], mappings: READY_MAP }),
+    stateTimeline({ title: 'Up over time', queries: [{ expr: ofGroups(SERVICE_UP), legend: '{{service}}' }], mappings: UP_MAP }),
+    { row: 'Probes' },
+    timeseries({
+      title: 'Probe duration',
+      queries: [{ expr: inGroup(ofJob(PROBE_DURATION)), legend: '{{service}} ({{probe}})' }],
+      unit: 's',
+      description: 'Wall time of the last probe of each service.',
+    }),
+    timeseries({
+      title: 'Probe failures by reason',
+      queries: [
+        {
+          expr: inGroup(`sum by (job, instance, service, reason) (increase(${ofJob(PROBE_FAILURES_TOTAL)}[$__rate_interval])) > 0`),
+          legend: '{{service}}: {{reason}}',
+          mayBeEmpty: true,
+        },
+      ],
+      description: 'Failed probes per interval, by bounded reason (timeout, refused, dns, tls, auth, status, expectation, error).',
+    }),
+    timeseries({
+      title: 'State changes (flapping)',
+      queries: [{ expr: inGroup(`increase(${ofJob(STATE_CHANGES_TOTAL)}[$__rate_interval])`), legend: '{{service}}' }],
+      description: 'Up/down flips per interval: a steady non-zero line is a restart loop.',
+    }),
+    timeseries({
+      title: 'Age of last probe run',
+      queries: [{ expr: lastRunAge, legend: '{{service}}' }],
+      unit: 's',
+      description: 'Seconds since each service was last probed; it should stay below the probe interval.',
+    }),
+  ],
+} as const satisfies DashboardSpec
