@@ -10,7 +10,7 @@ import {
   MIGRATION_PENDING,
   MIGRATION_READ_OK,
   MIGRATION_UNKNOWN,
-} from '../migrations/collector.js'
+} from '../../probes/postgres/migrations/collector.js'
 import { cellColor, countField, mapping, override, thresholds, type Json } from './fields.js'
 import { refId } from './layout.js'
 import { stat, table, timeseries, type Query } from './panels.js'

@@ -3,7 +3,7 @@
 // ones the metrics carry, so the two never disagree.
 import type { Config } from '../config/load.js'
 import type { EnvSourceFinding } from '../env/audit.js'
-import type { MigrationStatus } from '../migrations/types.js'
+import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
 import { evaluateGates, type GateVerdict } from '../gates.js'
 import type { CheckResult, Reason } from '../probe.js'
 import type { Snapshot } from '../results.js'

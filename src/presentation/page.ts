@@ -2,7 +2,7 @@
 import { percent } from '../gates.js'
 import type { StatusDocument } from '../exposition/status.js'
 import { VERSION } from '../version.js'
-import { configuredLine, envFindingLines, explain } from './text.js'
+import { configuredLine, envFindingLines, explain } from './lines.js'
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 

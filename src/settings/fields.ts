@@ -49,8 +49,3 @@ export const readableFile = z.string().refine((path) => {
 export function expectations<S extends z.ZodRawShape>(shape: S) {
   return z.strictObject({ ...shape, max_latency: duration.optional() })
 }
-
-// Transitional, for probes/postgres.ts (owned elsewhere, being moved): the
-// probes' URL setting now lives in probes/lib/target.ts. Remove this line
-// once postgres imports `urlWith` from there.
-export { urlWith } from '../../probes/lib/target.js'

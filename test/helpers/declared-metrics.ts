@@ -6,7 +6,7 @@ import * as env from '../../src/env/collector.js'
 import type { MetricDef } from '../../src/exposition/metric.js'
 import * as self from '../../src/exposition/self.js'
 import * as services from '../../src/exposition/services.js'
-import * as migrations from '../../src/migrations/collector.js'
+import * as migrations from '../../probes/postgres/migrations/collector.js'
 
 const isMetricDef = (v: unknown): v is MetricDef =>
   typeof v === 'object' && v !== null && typeof (v as MetricDef).name === 'string' && ['gauge', 'counter'].includes((v as MetricDef).type) && Array.isArray((v as MetricDef).labels)

@@ -2,6 +2,7 @@
 // counts of socket handles by kind, the connected client sockets themselves,
 // and a pause that lets closing handles finish closing before they are counted.
 import { Socket } from 'node:net'
+import type { Test } from 'tap'
 
 const SOCKETS = new Set(['TCPSocketWrap', 'TLSWrap', 'TCPServerWrap'])
 
@@ -36,4 +37,19 @@ export function clientSockets(): string[] {
 export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
   await new Promise((r) => setTimeout(r, 20))
+}
+
+/**
+ * The last test of a probe test file. Every probe connection must be gone
+ * while the servers still listen: no probe may rely on the peer hanging up (a
+ * tarpit never would). A tarpit never reads, so its end of a connection
+ * lingers until the servers close; hence client-side sockets are counted
+ * first, and every kind of handle against `baseline` after `closeServers`.
+ */
+export async function nothingLeftOpen(t: Test, baseline: Record<string, number>, closeServers: () => Promise<void>): Promise<void> {
+  await settle()
+  t.same(clientSockets(), [], 'no probe socket outlives its probe')
+  await closeServers()
+  await settle()
+  t.same(handlesAbove(baseline), [], 'no more socket handles of any kind than at the start')
 }

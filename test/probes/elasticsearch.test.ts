@@ -16,7 +16,7 @@ import { runProbe } from '../../src/runner.js'
 import { PROBE_KINDS } from '../../probes/index.js'
 import { beatSentinel, checkPairs, detailOf, lateness, runService } from '../helpers/probe-run.js'
 import { closedPort, httpServer, httpsServer, serverPool, tarpit } from '../helpers/servers.js'
-import { clientSockets, handlesAbove, settle, socketHandles } from '../helpers/sockets.js'
+import { clientSockets, nothingLeftOpen, settle, socketHandles } from '../helpers/sockets.js'
 import { makeCert } from '../helpers/tls.js'
 
 const baseline = socketHandles()
@@ -162,6 +162,19 @@ t.test('expected indices: present, and missing (404 from indices.exists) (elasti
   ])
 })
 
+t.test('expect.max_latency, judged by the runner on the whole run, comes after the kind\'s checks (elasticsearch-mock)', async (t) => {
+  onHealth(health('green'))
+  mock.add({ method: 'HEAD', path: '/logs' }, () => '')
+  const { result } = await es({ expect: { indices: ['logs'], max_latency: '10s' } })
+  t.equal(result.ok, true)
+  t.same(checkPairs(result), [
+    ['cluster_status', true],
+    ['index:logs', true],
+    ['max_latency', true],
+  ])
+  t.match(detailOf(result, 'max_latency'), /^\d+ms \(limit 10s\)$/)
+})
+
 t.test('HTTP 500 from _cluster/health is reason status (elasticsearch-mock)', async (t) => {
   mock.clearAll()
   mock.add({ method: 'GET', path: '/_cluster/health' }, () =>
@@ -250,6 +263,9 @@ t.test('config: target, checks, secrets, validation, discovery', async (t) => {
   t.throws(() => parseConfig(yaml.replace('status: green', 'status: blue'), 'es.yml', PROBE_KINDS, {}), /services\[0\]\.expect\.status/)
   t.throws(() => parseConfig(yaml.replace('[logs, metrics]', '[logs, logs]'), 'es.yml', PROBE_KINDS, {}), /expected each index once/)
   t.throws(() => parseConfig(yaml.replace('https://', 'tcp://'), 'es.yml', PROBE_KINDS, {}), /services\[0\]\.url/)
+  // The one tls: schema, without server_name: the client's agent verifies the URL's host.
+  t.throws(() => parseConfig(`${yaml}    tls: { server_name: es.internal }\n`, 'es.yml', PROBE_KINDS, {}), /services\[0\]\.tls\.server_name: unknown key/)
+  t.doesNotThrow(() => parseConfig(`${yaml}    tls: { insecure: true }\n`, 'es.yml', PROBE_KINDS, {}))
 
   t.same(kind.discover!({ ELASTICSEARCH_URL: 'http://elastic:changeme@localhost:9200' }), [
     {
@@ -382,10 +398,4 @@ t.test('a real cluster (ES_URL)', { skip: process.env.ES_URL ? false : 'set ES_U
   ])
 })
 
-t.test('nothing is left open once the servers are closed', async (t) => {
-  await settle()
-  t.same(clientSockets(), [], 'no probe socket outlives its probe')
-  await closeAll()
-  await settle()
-  t.same(handlesAbove(baseline), [], 'no more socket handles of any kind than at the start')
-})
+t.test('nothing is left open once the servers are closed', (t) => nothingLeftOpen(t, baseline, closeAll))

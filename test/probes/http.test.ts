@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import t from 'tap'
 import { beatSentinel, checkPairs, detailOf, lateness, runService } from '../helpers/probe-run.js'
 import { closedPort, httpServer, httpsServer, serverPool, tarpit, type Running } from '../helpers/servers.js'
-import { clientSockets, handlesAbove, settle, socketHandles } from '../helpers/sockets.js'
+import { nothingLeftOpen, socketHandles } from '../helpers/sockets.js'
 import { makeCert, type TestCert } from '../helpers/tls.js'
 
 // Taken before any server or probe exists: what the test process holds on its own.
@@ -550,14 +550,4 @@ t.test('https with a private CA', async (t) => {
   })
 })
 
-t.test('nothing is left open once the servers are closed', async (t) => {
-  // Every probe connection is gone while the servers still listen: no probe
-  // relied on the peer hanging up (a tarpit never would). The tarpit helper
-  // never reads, so its end of a connection lingers until closeAll; hence
-  // client-side sockets are counted here, and all kinds after the close.
-  await settle()
-  t.same(clientSockets(), [], 'no probe socket outlives its probe')
-  await closeAll()
-  await settle()
-  t.same(handlesAbove(baseline), [], 'no more socket handles of any kind than at the start')
-})
+t.test('nothing is left open once the servers are closed', (t) => nothingLeftOpen(t, baseline, closeAll))

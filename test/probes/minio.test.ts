@@ -15,7 +15,7 @@ import { PROBE_KINDS } from '../../probes/index.js'
 import type { ProbeResult } from '../../src/runner.js'
 import { beatSentinel, checkPairs, detailOf, lateness, runService as run } from '../helpers/probe-run.js'
 import { closedPort, httpServer, httpsServer, serverPool, tarpit } from '../helpers/servers.js'
-import { clientSockets, handlesAbove, settle, socketHandles } from '../helpers/sockets.js'
+import { clientSockets, nothingLeftOpen, settle, socketHandles } from '../helpers/sockets.js'
 import { makeCert } from '../helpers/tls.js'
 
 const baseline = socketHandles()
@@ -86,6 +86,16 @@ t.test('buckets present and absent (s3rver)', async (t) => {
     [`bucket:${other}`, true],
   ])
   t.type(pass.result.info.latency_ms, 'number')
+})
+
+t.test('expect.max_latency, judged by the runner on the whole run, comes after the kind\'s checks (s3rver)', async (t) => {
+  const { result } = await s3({ expect: { health: false, buckets: [present], max_latency: '10s' } })
+  t.equal(result.ok, true)
+  t.same(checkPairs(result), [
+    [`bucket:${present}`, true],
+    ['max_latency', true],
+  ])
+  t.match(detailOf(result, 'max_latency'), /^\d+ms \(limit 10s\)$/)
 })
 
 t.test('with a region set, buckets are checked by HEAD alone (s3rver)', async (t) => {
@@ -326,6 +336,8 @@ t.test('config: target, checks, secrets, validation, discovery', async (t) => {
   t.throws(() => parseConfig(yaml.replace('https://minio.example.com', 'http://minio:9000/bucket'), 'minio.yml', PROBE_KINDS, env), /services\[0\]\.url: expected the endpoint alone/)
   t.throws(() => parseConfig(yaml.replace('recordings, exports', 'Recordings'), 'minio.yml', PROBE_KINDS, env), /services\[0\]\.expect\.buckets\[0\]: expected an S3 bucket name/)
   t.throws(() => parseConfig(yaml.replace('recordings, exports', 'exports, exports'), 'minio.yml', PROBE_KINDS, env), /expected each bucket once/)
+  // The one tls: schema, without server_name: the minio client verifies the URL's host.
+  t.throws(() => parseConfig(`${yaml}    tls: { server_name: minio.internal }\n`, 'minio.yml', PROBE_KINDS, env), /services\[0\]\.tls\.server_name: unknown key/)
 
   const d = kind.discover!
   t.same(d({ MINIO_ENDPOINT: 'localhost:9000', MINIO_ACCESS_KEY: 'ak', MINIO_SECRET_KEY: 'sk' }), [
@@ -414,11 +426,9 @@ t.test('the planted secret key is in no output', async (t) => {
   }
 })
 
-t.test('nothing is left open once the servers are closed', async (t) => {
-  await settle()
-  t.same(clientSockets(), [], 'no probe socket outlives its probe')
-  await closeAll()
-  await closeS3rver()
-  await settle()
-  t.same(handlesAbove(baseline), [], 'no more socket handles of any kind than at the start')
-})
+t.test('nothing is left open once the servers are closed', (t) =>
+  nothingLeftOpen(t, baseline, async () => {
+    await closeAll()
+    await closeS3rver()
+  }),
+)

@@ -15,6 +15,7 @@ import { parseConfig } from '../../src/config/load.js'
 import type { ProbeResult } from '../../src/runner.js'
 import { beatSentinel, checkPairs, detailOf, lateness, runService, type Ran } from '../helpers/probe-run.js'
 import { closedPort, tarpit } from '../helpers/servers.js'
+import { capturePrinted } from '../helpers/console.js'
 import { clientSockets, settle, socketHandles } from '../helpers/sockets.js'
 import { makeCert } from '../helpers/tls.js'
 
@@ -36,17 +37,7 @@ const INFO_USER = `gt_info_${suffix}`
 const SECRETS = [PASSWORD, ACL_PASSWORD, encodeURIComponent(ACL_PASSWORD), LIMITED_PASSWORD]
 
 // Everything ioredis or the probe might print: it must never carry a secret or an "Unhandled error event".
-const printed: string[] = []
-for (const method of ['error', 'warn', 'log'] as const) {
-  const original = console[method]
-  console[method] = (...args: unknown[]) => {
-    printed.push(args.map(String).join(' '))
-    original.apply(console, args)
-  }
-  t.teardown(() => {
-    console[method] = original
-  })
-}
+const printed = capturePrinted(t)
 
 /** Every result a probe produced in this file, for the secret scan at the end. */
 const results: ProbeResult[] = []

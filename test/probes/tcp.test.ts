@@ -2,7 +2,7 @@
 import t from 'tap'
 import { beatSentinel, checkPairs, detailOf, lateness, runService } from '../helpers/probe-run.js'
 import { bannerServer, closedPort, hangUpServer, serverPool, tarpit } from '../helpers/servers.js'
-import { clientSockets, handlesAbove, settle, socketHandles } from '../helpers/sockets.js'
+import { nothingLeftOpen, socketHandles } from '../helpers/sockets.js'
 
 // Taken before any server or probe exists: what the test process holds on its own.
 const baseline = socketHandles()
@@ -118,14 +118,4 @@ t.test('a connection closed before any banner is not ok', async (t) => {
   t.equal(bare.result.ok, true)
 })
 
-t.test('nothing is left open once the servers are closed', async (t) => {
-  // Every probe connection is gone while the servers still listen: no probe
-  // relied on the peer hanging up (a tarpit never would). The tarpit helper
-  // never reads, so its end of a connection lingers until closeAll; hence
-  // client-side sockets are counted here, and all kinds after the close.
-  await settle()
-  t.same(clientSockets(), [], 'no probe socket outlives its probe')
-  await closeAll()
-  await settle()
-  t.same(handlesAbove(baseline), [], 'no more socket handles of any kind than at the start')
-})
+t.test('nothing is left open once the servers are closed', (t) => nothingLeftOpen(t, baseline, closeAll))

@@ -26,10 +26,11 @@
 //   down_revision only: depends_on does not make a head); an upgrade from the
 //   current heads applies every ancestor along `_all_down_revisions`
 //   (down_revision + depends_on), so applied = those ancestors of the rows.
-import { readdir, readFile, stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import type pg from 'pg'
-import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
+import { isDirectory, listDir } from './disk.js'
+import { readHistory } from './history-table.js'
+import type { MigrationReader } from './types.js'
 
 interface Revision {
   id: string
@@ -104,43 +105,28 @@ function parseRevision(file: string, source: string): Revision | null {
   }
 }
 
-async function isDir(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory()
-  } catch {
-    return false
-  }
-}
-
 /** The revision files: `dir` is the versions directory, or the script location that holds `versions/`. */
-async function readRevisions(dir: string, status: MigrationStatus): Promise<Map<string, Revision> | null> {
-  const versions = basename(dir) !== 'versions' && (await isDir(join(dir, 'versions'))) ? join(dir, 'versions') : dir
-  let entries: string[]
-  try {
-    entries = await readdir(versions)
-  } catch (err) {
-    status.dirReadable = false
-    status.notes.push(`migration directory not readable: ${versions} (${(err as NodeJS.ErrnoException).code ?? String(err)})`)
-    return null
-  }
+async function readRevisions(dir: string, notes: string[]): Promise<Map<string, Revision> | undefined> {
+  const versions = basename(dir) !== 'versions' && (await isDirectory(join(dir, 'versions'))) ? join(dir, 'versions') : dir
+  const entries = await listDir(versions, notes)
+  if (!entries) return undefined
   const map = new Map<string, Revision>()
-  for (const file of entries.sort()) {
-    if (!/^(?!\.#|__init__).*\.py$/.test(file)) continue
+  for (const file of entries.map((e) => e.name).filter((f) => /^(?!\.#|__init__).*\.py$/.test(f))) {
     let source: string
     try {
       if (!(await stat(join(versions, file))).isFile()) continue
       source = await readFile(join(versions, file), 'utf8')
     } catch {
-      status.notes.push(`revision file not readable: ${file}`)
+      notes.push(`revision file not readable: ${file}`)
       continue
     }
     const rev = parseRevision(file, source)
     if (!rev) {
-      status.notes.push(`not a revision file (no revision id): ${file}`)
+      notes.push(`not a revision file (no revision id): ${file}`)
       continue
     }
     if (map.has(rev.id)) {
-      status.notes.push(`revision ${rev.id} defined twice: ${map.get(rev.id)!.file}, ${file}`)
+      notes.push(`revision ${rev.id} defined twice: ${map.get(rev.id)!.file}, ${file}`)
       continue
     }
     map.set(rev.id, rev)
@@ -148,89 +134,73 @@ async function readRevisions(dir: string, status: MigrationStatus): Promise<Map<
   return map
 }
 
-/** The history table's qualified name, or null when it does not exist. */
-async function findTable(client: pg.Client, table: string, schema: string | undefined): Promise<string | null> {
-  const res = await client.query<{ nspname: string }>(
-    `SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-        AND (CASE WHEN $2::text IS NULL THEN n.nspname = current_schema() ELSE n.nspname = $2::text END)`,
-    [table, schema ?? null],
-  )
-  const row = res.rows[0]
-  return row ? `${client.escapeIdentifier(row.nspname)}.${client.escapeIdentifier(table)}` : null
+/** Heads: revisions that no revision names as its down_revision (depends_on does not make a head). */
+function headsOf(map: Map<string, Revision>, notes: string[]): number {
+  const named = new Set<string>()
+  for (const rev of map.values()) for (const down of rev.down) named.add(down)
+  for (const rev of map.values()) {
+    for (const down of rev.down) if (!map.has(down)) notes.push(`revision ${rev.id} revises ${down}, which is not on disk`)
+  }
+  return [...map.keys()].filter((id) => !named.has(id)).length
 }
 
-export const alembic: MigrationReader = {
+/** Every ancestor of the applied heads, along down_revision and depends_on: what an upgrade to them applied. */
+function ancestors(map: Map<string, Revision>, heads: string[]): Set<string> {
+  // Resolving an identifier as Alembic's _revision_for_ident does: an id, a
+  // branch label (the revision that declares it), or a unique id prefix.
+  const labels = new Map<string, string>()
+  for (const rev of map.values()) for (const label of rev.branchLabels) labels.set(label, rev.id)
+  const resolve = (ident: string): string | undefined => {
+    if (map.has(ident)) return ident
+    if (labels.has(ident)) return labels.get(ident)
+    const prefixed = [...map.keys()].filter((id) => id.startsWith(ident))
+    return prefixed.length === 1 ? prefixed[0] : undefined
+  }
+  const applied = new Set<string>()
+  const stack = [...heads]
+  while (stack.length > 0) {
+    const id = stack.pop()!
+    if (applied.has(id)) continue
+    applied.add(id)
+    const rev = map.get(id)!
+    for (const down of rev.down) if (map.has(down)) stack.push(down)
+    for (const dep of rev.dependsOn) {
+      const target = resolve(dep)
+      if (target !== undefined) stack.push(target)
+    }
+  }
+  return applied
+}
+
+export const alembic: MigrationReader<'alembic'> = {
   tool: 'alembic',
   async read(client, spec) {
-    const status = emptyStatus('alembic')
+    const notes: string[] = []
     const table = spec.table ?? 'alembic_version'
-    const revisions = await readRevisions(spec.dir, status)
-    const map = revisions ?? new Map<string, Revision>()
-
-    // Resolving an identifier as Alembic's _revision_for_ident does: an id, a
-    // branch label (the revision that declares it), or a unique id prefix.
-    const labels = new Map<string, string>()
-    for (const rev of map.values()) for (const label of rev.branchLabels) labels.set(label, rev.id)
-    const resolve = (ident: string): string | undefined => {
-      if (map.has(ident)) return ident
-      if (labels.has(ident)) return labels.get(ident)
-      const prefixed = [...map.keys()].filter((id) => id.startsWith(ident))
-      return prefixed.length === 1 ? prefixed[0] : undefined
-    }
-
-    // Heads: revisions that no revision names as its down_revision.
-    const named = new Set<string>()
-    for (const rev of map.values()) for (const down of rev.down) named.add(down)
-    for (const rev of map.values()) {
-      for (const down of rev.down) if (!map.has(down)) status.notes.push(`revision ${rev.id} revises ${down}, which is not on disk`)
-    }
-    status.heads = [...map.keys()].filter((id) => !named.has(id)).length
-    status.available = map.size
-
-    const qualified = await findTable(client, table, spec.schema)
-    let rows: string[] = []
-    if (qualified === null) {
-      status.notes.push(`history table ${spec.schema ? `${spec.schema}.` : ''}${table} absent: nothing applied`)
-    } else {
-      const res = await client.query<{ version_num: string }>(`SELECT version_num FROM ${qualified}`)
-      rows = res.rows.map((r) => r.version_num).sort()
-    }
-
-    // Applied: every ancestor of an applied head, along down_revision and depends_on.
-    const applied = new Set<string>()
-    const unknown: string[] = []
-    const stack: string[] = []
-    for (const row of rows) {
-      if (map.has(row)) stack.push(row)
-      else if (revisions !== null) unknown.push(row)
-    }
-    while (stack.length > 0) {
-      const id = stack.pop()!
-      if (applied.has(id)) continue
-      applied.add(id)
-      const rev = map.get(id)!
-      for (const down of rev.down) if (map.has(down)) stack.push(down)
-      for (const dep of rev.dependsOn) {
-        const target = resolve(dep)
-        if (target !== undefined) stack.push(target)
-      }
-    }
-    if (unknown.length > 0) status.notes.push(`alembic_version names revisions not on disk: ${unknown.join(', ')}`)
-    if (rows.length > 1) status.notes.push(`${rows.length} applied heads`)
-    if (status.heads > 1) status.notes.push(`${status.heads} heads in the revision files: unmerged branches`)
-
-    status.applied = applied.size + unknown.length
-    status.unknown = unknown.length
-    status.names.unknown = unknown
-    status.names.pending = [...map.keys()].filter((id) => !applied.has(id)).sort()
-    status.pending = status.names.pending.length
-    if (rows.length > 0) status.current = rows.join(',')
-    if (revisions === null) {
+    const revisions = await readRevisions(spec.dir, notes)
+    const heads = revisions ? headsOf(revisions, notes) : 0
+    const rows = (
+      await readHistory(client, { table, schema: spec.schema }, notes, async (found) => {
+        return (await client.query<{ version_num: string }>(`SELECT version_num FROM ${found.name}`)).rows.map((r) => r.version_num)
+      })
+    ).sort()
+    const current = rows.length > 0 ? rows.join(',') : null
+    if (!revisions) {
       // Without the files the ancestors are unknown: only the rows themselves count.
-      status.applied = rows.length
-      status.heads = 0
+      return { disk: undefined, history: rows.map((name) => ({ name })), heads, current, notes }
     }
-    return status
+
+    const unknown = rows.filter((row) => !revisions.has(row))
+    const applied = ancestors(revisions, rows.filter((row) => revisions.has(row)))
+    if (unknown.length > 0) notes.push(`alembic_version names revisions not on disk: ${unknown.join(', ')}`)
+    if (rows.length > 1) notes.push(`${rows.length} applied heads`)
+    if (heads > 1) notes.push(`${heads} heads in the revision files: unmerged branches`)
+    return {
+      disk: [...revisions.keys()].map((name) => ({ name })),
+      history: [...applied, ...unknown].map((name) => ({ name })),
+      heads,
+      current,
+      notes,
+    }
   },
 }

@@ -4,11 +4,11 @@
 // `read_ok 0`; an unreadable directory leaves only `failed` and the
 // last-applied time, because without the directory most tools cannot even say
 // how many are applied (golang-migrate counts files up to its version).
-import { collector, gauge, series, type MetricDef } from '../exposition/metric.js'
-import type { FactRow } from '../probe.js'
+import { collector, gauge, series, type MetricDef } from '../../../src/exposition/metric.js'
+import type { FactRow } from '../../../src/probe.js'
 import type { MigrationStatus } from './types.js'
 
-declare module '../probe.js' {
+declare module '../../../src/probe.js' {
   interface Facts {
     migrations: MigrationStatus[]
   }

@@ -35,26 +35,20 @@
 // migrations live outside `dir` (django.contrib.auth, admin, third-party
 // packages). Only rows of the apps found under `dir` are counted; the others
 // are named in a note, not reported as ghosts.
-import { readdir, readFile, stat } from 'node:fs/promises'
+import type { Dirent } from 'node:fs'
+import { readdir, readFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import type pg from 'pg'
-import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
+import { isFile, listDir } from './disk.js'
+import { readHistory } from './history-table.js'
+import type { MigrationReader } from './types.js'
 
-interface DiskMigration {
+interface DjangoMigration {
   key: string
   replaces: string[]
 }
 
 const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '__pycache__', 'site-packages', 'dist-packages', '.venv', 'venv', '.tox', '.nox', '.mypy_cache', '.pytest_cache', 'static', 'media', 'templates'])
 const MAX_DEPTH = 6
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile()
-  } catch {
-    return false
-  }
-}
 
 /** The `(app, name)` tuples of `replaces = [...]`, as `app.name`. */
 function parseReplaces(source: string): string[] {
@@ -90,163 +84,128 @@ async function appLabel(appDir: string): Promise<string> {
   return basename(appDir)
 }
 
-/** Every `<app>/migrations/` package under `root` (or `root` itself when it is one). */
-async function findMigrationPackages(root: string, status: MigrationStatus): Promise<string[]> {
+/** Every `<app>/migrations/` package under `root`, whose entries are given (or `root` itself when it is one). */
+async function findMigrationPackages(root: string, top: Dirent[], notes: string[]): Promise<string[]> {
+  if (basename(root) === 'migrations' && (await isFile(join(root, '__init__.py')))) return [root]
   const found: string[] = []
-  const walk = async (dir: string, depth: number): Promise<void> => {
-    let entries: import('node:fs').Dirent[]
-    try {
-      entries = await readdir(dir, { withFileTypes: true })
-    } catch {
-      return
-    }
+  const walk = async (dir: string, entries: Dirent[], depth: number): Promise<void> => {
     for (const e of entries) {
       if (!e.isDirectory() || SKIP_DIRS.has(e.name) || e.name.startsWith('.')) continue
       const path = join(dir, e.name)
       if (e.name === 'migrations') {
         if (await isFile(join(path, '__init__.py'))) found.push(path)
-        else status.notes.push(`${path} has no __init__.py: Django treats the app as unmigrated`)
+        else notes.push(`${path} has no __init__.py: Django treats the app as unmigrated`)
         continue
       }
-      if (depth < MAX_DEPTH) await walk(path, depth + 1)
+      // A sub-directory that cannot be read holds no app Django could import either.
+      if (depth < MAX_DEPTH) await walk(path, await readdir(path, { withFileTypes: true }).catch(() => []), depth + 1)
     }
   }
-  if (basename(root) === 'migrations' && (await isFile(join(root, '__init__.py')))) found.push(root)
-  else await walk(root, 0)
+  await walk(root, top, 0)
   return found.sort()
 }
 
-async function readDisk(root: string, status: MigrationStatus): Promise<Map<string, DiskMigration> | null> {
-  try {
-    if (!(await stat(root)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' })
-    await readdir(root)
-  } catch (err) {
-    status.dirReadable = false
-    status.notes.push(`migration directory not readable: ${root} (${(err as NodeJS.ErrnoException).code ?? String(err)})`)
-    return null
-  }
-  const disk = new Map<string, DiskMigration>()
-  for (const pkg of await findMigrationPackages(root, status)) {
+/** The migrations of every package under `root`, by `app.name`; undefined when `root` cannot be read. */
+async function readDisk(root: string, notes: string[]): Promise<Map<string, DjangoMigration> | undefined> {
+  const top = await listDir(root, notes)
+  if (!top) return undefined
+  const disk = new Map<string, DjangoMigration>()
+  for (const pkg of await findMigrationPackages(root, top, notes)) {
     const app = await appLabel(join(pkg, '..'))
-    let files: string[]
-    try {
-      files = await readdir(pkg)
-    } catch {
-      status.notes.push(`not readable: ${pkg}`)
-      continue
-    }
-    for (const file of files.sort()) {
-      const m = /^([^_~.][^.]*)\.py$/.exec(file)
+    for (const file of (await listDir(pkg, notes)) ?? []) {
+      const m = /^([^_~.][^.]*)\.py$/.exec(file.name)
       if (!m) continue
       let source: string
       try {
-        source = await readFile(join(pkg, file), 'utf8')
+        source = await readFile(join(pkg, file.name), 'utf8')
       } catch {
-        status.notes.push(`not readable: ${join(pkg, file)}`)
+        notes.push(`not readable: ${join(pkg, file.name)}`)
         continue
       }
       if (!/^class\s+Migration\b/m.test(source)) {
-        status.notes.push(`not a migration (no Migration class): ${join(pkg, file)}`)
+        notes.push(`not a migration (no Migration class): ${join(pkg, file.name)}`)
         continue
       }
       const key = `${app}.${m[1]}`
-      if (disk.has(key)) status.notes.push(`migration ${key} found twice (two apps labelled ${app}?)`)
+      if (disk.has(key)) notes.push(`migration ${key} found twice (two apps labelled ${app}?)`)
       disk.set(key, { key, replaces: parseReplaces(source) })
     }
   }
   return disk
 }
 
-/** The history table's qualified name, or null when it does not exist (visible on the search_path, as Django's introspection sees it). */
-async function findTable(client: pg.Client, table: string, schema: string | undefined): Promise<string | null> {
-  const res = await client.query<{ nspname: string }>(
-    `SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-        AND (CASE WHEN $2::text IS NULL THEN pg_catalog.pg_table_is_visible(c.oid) ELSE n.nspname = $2::text END)`,
-    [table, schema ?? null],
-  )
-  const row = res.rows[0]
-  return row ? `${client.escapeIdentifier(row.nspname)}.${client.escapeIdentifier(table)}` : null
+interface Row {
+  key: string
+  app: string
+  at: number
+  id: number
 }
 
-export const django: MigrationReader = {
+/**
+ * MigrationLoader.build_graph: the graph's nodes and which are applied once
+ * squashes are accounted for. A squash is applied when all it replaces are;
+ * it replaces them in the graph when all or none are applied, else it leaves
+ * the graph itself.
+ */
+function graph(disk: Map<string, DjangoMigration>, rows: Row[], notes: string[]) {
+  const applied = new Set(rows.map((r) => r.key))
+  const nodes = new Set(disk.keys())
+  const replaced = new Set<string>()
+  for (const m of disk.values()) {
+    if (m.replaces.length === 0) continue
+    for (const r of m.replaces) replaced.add(r)
+    const statuses = m.replaces.map((r) => applied.has(r))
+    const all = statuses.every(Boolean)
+    const none = !statuses.some(Boolean)
+    if (all) applied.add(m.key)
+    else applied.delete(m.key)
+    if (all || none) for (const r of m.replaces) nodes.delete(r)
+    else {
+      nodes.delete(m.key)
+      notes.push(`squashed migration ${m.key} partially applied: its replaced migrations are used instead`)
+    }
+  }
+  return { nodes, applied, replaced }
+}
+
+export const django: MigrationReader<'django'> = {
   tool: 'django',
   async read(client, spec) {
-    const status = emptyStatus('django')
-    const table = spec.table ?? 'django_migrations'
-    const disk = await readDisk(spec.dir, status)
-
-    interface Row {
-      key: string
-      app: string
-      at: number
-      id: number
-    }
-    let rows: Row[] = []
-    const qualified = await findTable(client, table, spec.schema)
-    if (qualified === null) {
-      status.notes.push(`history table ${spec.schema ? `${spec.schema}.` : ''}${table} absent: nothing applied`)
-    } else {
+    const notes: string[] = []
+    const disk = await readDisk(spec.dir, notes)
+    let rows = await readHistory(client, { table: spec.table ?? 'django_migrations', schema: spec.schema }, notes, async (found) => {
       const res = await client.query<{ app: string; name: string; at: string; id: string }>(
-        `SELECT app, name, (EXTRACT(EPOCH FROM applied) * 1000)::float8 AS at, id::text AS id FROM ${qualified}`,
+        `SELECT app, name, (EXTRACT(EPOCH FROM applied) * 1000)::float8 AS at, id::text AS id FROM ${found.name}`,
       )
-      rows = res.rows.map((r) => ({ key: `${r.app}.${r.name}`, app: r.app, at: Number(r.at), id: Number(r.id) }))
-    }
-
-    if (disk === null) {
+      return res.rows.map((r) => ({ key: `${r.app}.${r.name}`, app: r.app, at: Number(r.at), id: Number(r.id) }))
+    })
+    if (!disk) {
       // Without the files, the apps in scope are unknown: every row counts.
-      status.applied = new Set(rows.map((r) => r.key)).size
-      finishTimes(status, rows)
-      return status
+      return { disk: undefined, history: rows.map((r) => ({ name: r.key })), ...newest(rows), notes }
     }
 
     // Rows of apps with no migrations package under dir are out of scope.
     const apps = new Set([...disk.keys()].map((k) => k.slice(0, k.indexOf('.'))))
     const outside = [...new Set(rows.filter((r) => !apps.has(r.app)).map((r) => r.app))].sort()
-    if (outside.length > 0) status.notes.push(`rows of apps outside ${spec.dir} not counted: ${outside.join(', ')}`)
+    if (outside.length > 0) notes.push(`rows of apps outside ${spec.dir} not counted: ${outside.join(', ')}`)
     rows = rows.filter((r) => apps.has(r.app))
 
-    // MigrationLoader.build_graph: the nodes and the applied set after replacements.
-    const applied = new Set(rows.map((r) => r.key))
-    const nodes = new Set(disk.keys())
-    const replacedBySquash = new Set<string>()
-    for (const m of disk.values()) {
-      if (m.replaces.length === 0) continue
-      for (const r of m.replaces) replacedBySquash.add(r)
-      const statuses = m.replaces.map((r) => applied.has(r))
-      const all = statuses.every(Boolean)
-      const none = !statuses.some(Boolean)
-      if (all) applied.add(m.key)
-      else applied.delete(m.key)
-      if (all || none) for (const r of m.replaces) nodes.delete(r)
-      else {
-        nodes.delete(m.key)
-        status.notes.push(`squashed migration ${m.key} partially applied: its replaced migrations are used instead`)
-      }
-    }
-
+    const { nodes, applied, replaced } = graph(disk, rows, notes)
     // Ghosts: rows not on disk and not accounted for by a squash on disk.
-    const unknown = [...new Set(rows.map((r) => r.key))].filter((k) => !disk.has(k) && !replacedBySquash.has(k)).sort()
-    const appliedNodes = [...nodes].filter((k) => applied.has(k))
-    status.available = nodes.size
-    status.applied = appliedNodes.length + unknown.length
-    status.unknown = unknown.length
-    status.names.unknown = unknown
-    status.names.pending = [...nodes].filter((k) => !applied.has(k)).sort()
-    status.pending = status.names.pending.length
-    status.heads = nodes.size > 0 ? 1 : 0
-    if (unknown.length > 0) status.notes.push(`django_migrations names migrations not on disk: ${unknown.join(', ')}`)
-    finishTimes(status, rows)
-    return status
+    const unknown = [...new Set(rows.map((r) => r.key))].filter((k) => !disk.has(k) && !replaced.has(k)).sort()
+    if (unknown.length > 0) notes.push(`django_migrations names migrations not on disk: ${unknown.join(', ')}`)
+    return {
+      disk: [...nodes].map((name) => ({ name })),
+      history: [...[...nodes].filter((k) => applied.has(k)), ...unknown].map((name) => ({ name })),
+      ...newest(rows),
+      notes,
+    }
   },
 }
 
-/** lastAppliedAt = max(applied); current = that row's `app.name` (the highest id among equal times). */
-function finishTimes(status: MigrationStatus, rows: { key: string; at: number; id: number }[]): void {
-  let newest: { key: string; at: number; id: number } | undefined
-  for (const r of rows) if (!newest || r.at > newest.at || (r.at === newest.at && r.id > newest.id)) newest = r
-  if (newest) {
-    status.lastAppliedAt = Math.round(newest.at)
-    status.current = newest.key
-  }
+/** current = the newest row's `app.name` (the highest id among equal times), lastAppliedAt = its time. */
+function newest(rows: Row[]): { current: string | null; lastAppliedAt?: number } {
+  let last: Row | undefined
+  for (const r of rows) if (!last || r.at > last.at || (r.at === last.at && r.id > last.id)) last = r
+  return last ? { current: last.key, lastAppliedAt: last.at } : { current: null }
 }

@@ -32,18 +32,15 @@
 //   A missing journal makes drizzle throw: reported as dirReadable false.
 // - lastAppliedAt = max(created_at), which is the newest applied migration's
 //   generation time (drizzle records no apply time).
-import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
-import { quoteIdent, tableExists } from './sql.js'
+import { sha256Hex } from './checksum.js'
+import { fsReason } from './disk.js'
+import { readHistory } from './history-table.js'
+import type { HistoryRow, MigrationReader } from './types.js'
 
 const DEFAULT_TABLE = '__drizzle_migrations'
 const DEFAULT_SCHEMA = 'drizzle'
-
-function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex')
-}
 
 interface Entry {
   tag: string
@@ -52,13 +49,13 @@ interface Entry {
   hashes?: string[]
 }
 
+/** The journal's entries; undefined, with a note, when drizzle could not read it either. */
 async function readJournal(dir: string, notes: string[]): Promise<Entry[] | undefined> {
   let raw: string
   try {
     raw = await readFile(join(dir, 'meta', '_journal.json'), 'utf8')
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    notes.push(code === 'ENOENT' ? `migration journal not found: ${join(dir, 'meta', '_journal.json')}` : `migration journal not readable: ${code ?? String(err)}`)
+    notes.push((err as NodeJS.ErrnoException).code === 'ENOENT' ? `migration journal not found: ${join(dir, 'meta', '_journal.json')}` : `migration journal not readable: ${fsReason(err)}`)
     return undefined
   }
   let journal: unknown
@@ -90,82 +87,53 @@ async function readJournal(dir: string, notes: string[]): Promise<Entry[] | unde
   return out
 }
 
-export const drizzle: MigrationReader = {
+interface Row {
+  hash: string
+  created_at: string | null
+}
+
+export const drizzle: MigrationReader<'drizzle'> = {
   tool: 'drizzle',
-  async read(client, spec): Promise<MigrationStatus> {
-    const st = emptyStatus('drizzle')
-    const schema = spec.schema ?? DEFAULT_SCHEMA
-    const table = spec.table ?? DEFAULT_TABLE
-
-    const journal = await readJournal(spec.dir, st.notes)
-    if (!journal) st.dirReadable = false
-    const entries = journal ?? []
-
-    let rows: { hash: string; created_at: string | null }[] = []
-    if (await tableExists(client, schema, table)) {
-      const r = await client.query<{ hash: string; created_at: string | null }>(
-        `SELECT hash, created_at::text AS created_at FROM ${quoteIdent(schema)}.${quoteIdent(table)} ORDER BY id`,
-      )
-      rows = r.rows
-    } else {
-      st.notes.push(`history table ${schema}.${table} absent: nothing applied`)
-    }
+  async read(client, spec) {
+    const notes: string[] = []
+    const journal = await readJournal(spec.dir, notes)
+    const where = { table: spec.table ?? DEFAULT_TABLE, schema: spec.schema ?? DEFAULT_SCHEMA }
+    const rows = await readHistory(client, where, notes, async (found) => {
+      return (await client.query<Row>(`SELECT hash, created_at::text AS created_at FROM ${found.name} ORDER BY id`)).rows
+    })
+    const created = (row: Row) => (row.created_at === null ? NaN : Number(row.created_at))
 
     // drizzle's rule: Number(lastDbMigration.created_at) < folderMillis => run it.
     let last: number | undefined
-    for (const row of rows) {
-      const c = row.created_at === null ? NaN : Number(row.created_at)
-      if (!Number.isNaN(c) && (last === undefined || c > last)) last = c
-    }
-    const isApplied = (when: number): boolean => last !== undefined && when <= last
-
+    for (const row of rows) if (!Number.isNaN(created(row)) && (last === undefined || created(row) > last)) last = created(row)
+    const entries = journal ?? []
     const byWhen = new Map<number, Entry>()
     for (const e of entries) if (!byWhen.has(e.when)) byWhen.set(e.when, e)
 
-    const pending: string[] = []
-    const mismatch = new Set<string>()
+    // A row is its entry (matched by created_at == when, its hash checked against the file's), or a ghost.
+    const history: HistoryRow[] = rows.map((row) => {
+      const entry = byWhen.get(created(row))
+      if (entry) return { name: entry.tag, checksum: row.hash }
+      return { name: row.created_at === null ? `hash:${row.hash.slice(0, 12)}` : row.created_at }
+    })
+    // Every entry up to the newest created_at is applied, a row of its own or not.
+    const recorded = new Set(history.map((h) => h.name))
+    const rowWhens = new Set(rows.map(created))
     const skipped: string[] = []
-    let appliedOnDisk = 0
-    const rowWhens = new Set(rows.map((r) => (r.created_at === null ? NaN : Number(r.created_at))))
     for (const e of entries) {
-      if (isApplied(e.when)) {
-        appliedOnDisk++
-        if (!rowWhens.has(e.when)) skipped.push(e.tag)
-      } else pending.push(e.tag)
+      if (last === undefined || e.when > last || recorded.has(e.tag)) continue
+      history.push({ name: e.tag })
+      if (!rowWhens.has(e.when)) skipped.push(e.tag)
     }
-    const unknownSet = new Set<string>()
-    for (const row of rows) {
-      const c = row.created_at === null ? NaN : Number(row.created_at)
-      const entry = byWhen.get(c)
-      if (!entry) {
-        unknownSet.add(row.created_at === null ? `hash:${row.hash.slice(0, 12)}` : String(row.created_at))
-        continue
-      }
-      if (entry.hashes && !entry.hashes.includes(row.hash)) mismatch.add(entry.tag)
-    }
-    const unknown = [...unknownSet]
     if (skipped.length) {
-      st.notes.push(`journal entries older than the newest applied migration but never recorded (drizzle will not run them): ${skipped.sort().join(', ')}`)
+      notes.push(`journal entries older than the newest applied migration but never recorded (drizzle will not run them): ${skipped.sort().join(', ')}`)
     }
-
-    st.available = entries.length
-    st.applied = appliedOnDisk + (journal ? unknown.length : 0)
-    if (!journal) st.applied = new Set(rows.map((r) => r.created_at)).size
-    st.pending = pending.length
-    st.failed = 0
-    st.unknown = journal ? unknown.length : 0
-    st.checksumMismatch = mismatch.size
-    st.names = {
-      pending: pending.sort(),
-      failed: [],
-      unknown: journal ? unknown.sort() : [],
-      checksumMismatch: [...mismatch].sort(),
+    return {
+      disk: journal?.map((e) => ({ name: e.tag, checksums: e.hashes })),
+      history,
+      current: last === undefined ? null : (byWhen.get(last)?.tag ?? String(last)),
+      lastAppliedAt: last,
+      notes,
     }
-    st.heads = st.available > 0 || st.applied > 0 ? 1 : 0
-    if (last !== undefined) {
-      st.lastAppliedAt = last
-      st.current = byWhen.get(last)?.tag ?? String(last)
-    }
-    return st
   },
 }

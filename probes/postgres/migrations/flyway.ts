@@ -50,10 +50,11 @@
 //   migrations and the baseline; not SCHEMA, DELETE or undone rows); installed_on
 //   is a TIMESTAMP without time zone written with now() in Flyway's session time
 //   zone, read here in this session's time zone.
-import { readdir, readFile } from 'node:fs/promises'
-import { join, relative } from 'node:path'
-import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
-import { quoteIdent, tableExists } from './sql.js'
+import { readFile } from 'node:fs/promises'
+import { basename, relative } from 'node:path'
+import { listTree } from './disk.js'
+import { currentSchema, readHistory } from './history-table.js'
+import type { HistoryRow, MigrationReader } from './types.js'
 
 const DEFAULT_TABLE = 'flyway_schema_history'
 const VERSION = /^\d+(?:[._]\d+)*$/
@@ -109,29 +110,15 @@ interface Disk {
   repeatable: Map<string, DiskFile>
 }
 
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = []
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name)
-    if (e.isDirectory()) out.push(...(await walk(p)))
-    else if (e.isFile()) out.push(p)
-  }
-  return out
-}
-
+/** The versioned and repeatable scripts below `dir` (locations are scanned recursively). */
 async function readDisk(dir: string, notes: string[]): Promise<Disk | undefined> {
-  let files: string[]
-  try {
-    files = await walk(dir)
-  } catch (err) {
-    notes.push(`migration directory not readable: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
-    return undefined
-  }
+  const files = await listTree(dir, notes)
+  if (!files) return undefined
   const disk: Disk = { versioned: new Map(), repeatable: new Map() }
   const invalid: string[] = []
   const duplicate: string[] = []
-  for (const path of files.sort()) {
-    const name = path.slice(path.lastIndexOf('/') + 1)
+  for (const path of files) {
+    const name = basename(path)
     if (!name.endsWith('.sql')) continue
     if (name.startsWith('R__')) {
       const description = name.slice(3, -4).replace(/_/g, ' ')
@@ -165,129 +152,102 @@ interface Row {
   success: boolean
 }
 
+/** Rows with a script in the directory; the others (JDBC, SPRING_JDBC ...) come from code. */
 const FILE_TYPES = new Set(['SQL', 'SQL_BASELINE'])
 
-export const flyway: MigrationReader = {
-  tool: 'flyway',
-  async read(client, spec): Promise<MigrationStatus> {
-    const st = emptyStatus('flyway')
-    const table = spec.table ?? DEFAULT_TABLE
-    let schema = spec.schema
-    if (!schema) {
-      const r = await client.query<{ s: string | null }>('SELECT current_schema() AS s')
-      schema = r.rows[0]?.s ?? 'public'
+/** The rows still in force once the history is replayed: each version's and each repeatable's last, and the baseline. */
+function replay(rows: Row[]) {
+  const versioned = new Map<string, Row>()
+  const repeatable = new Map<string, Row>()
+  let baseline: { key: string; version: string; row: Row } | undefined
+  for (const row of rows) {
+    const type = row.type.toUpperCase()
+    if (type === 'SCHEMA') continue
+    const key = row.version === null ? undefined : versionKey(row.version)
+    if (type === 'BASELINE' || type === 'INIT') {
+      if (row.success && key) baseline = { key, version: row.version!, row }
+      continue
     }
+    if (type === 'DELETE' || type.startsWith('UNDO')) {
+      if (!row.success) continue
+      if (key) versioned.delete(key)
+      else repeatable.delete(row.description)
+      continue
+    }
+    if (row.version !== null) {
+      if (key) versioned.set(key, row)
+    } else repeatable.set(row.description, row)
+  }
+  return { versioned, repeatable, baseline }
+}
 
-    const disk = await readDisk(spec.dir, st.notes)
-    if (!disk) st.dirReadable = false
-    const files: Disk = disk ?? { versioned: new Map(), repeatable: new Map() }
-
-    let rows: Row[] = []
-    if (await tableExists(client, schema, table)) {
-      const r = await client.query<Row>(
+export const flyway: MigrationReader<'flyway'> = {
+  tool: 'flyway',
+  async read(client, spec) {
+    const notes: string[] = []
+    const schema = spec.schema ?? (await currentSchema(client))
+    const disk = await readDisk(spec.dir, notes)
+    const rows = await readHistory(client, { table: spec.table ?? DEFAULT_TABLE, schema }, notes, async (found) => {
+      const res = await client.query<Row>(
         `SELECT installed_rank, version, description, type, script, checksum, success,
                 (extract(epoch FROM installed_on::timestamptz) * 1000)::float8 AS installed_ms
-           FROM ${quoteIdent(schema)}.${quoteIdent(table)} ORDER BY installed_rank`,
+           FROM ${found.name} ORDER BY installed_rank`,
       )
-      rows = r.rows
-    } else {
-      st.notes.push(`history table ${schema}.${table} absent: nothing applied`)
-    }
+      return res.rows
+    })
+    const { versioned, repeatable, baseline } = replay(rows)
+    const files: Disk = disk ?? { versioned: new Map(), repeatable: new Map() }
 
-    // Replay the history: the state of each version / repeatable description.
-    const versioned = new Map<string, Row>()
-    const repeatable = new Map<string, Row>()
-    let baseline: { key: string; version: string; row: Row } | undefined
-    for (const row of rows) {
-      const type = row.type.toUpperCase()
-      if (type === 'SCHEMA') continue
-      const key = row.version === null ? undefined : versionKey(row.version)
-      if (type === 'BASELINE' || type === 'INIT') {
-        if (row.success && key) baseline = { key, version: row.version!, row }
-        continue
-      }
-      if (type === 'DELETE' || type.startsWith('UNDO')) {
-        if (!row.success) continue
-        if (key) versioned.delete(key)
-        else repeatable.delete(row.description)
-        continue
-      }
-      if (row.version !== null) {
-        if (key) versioned.set(key, row)
-      } else repeatable.set(row.description, row)
-    }
-
-    let applied = 0
-    const pending: string[] = []
-    const failed: string[] = []
-    const unknown: string[] = []
-    const mismatch: string[] = []
-    let belowBaseline = 0
+    const history: HistoryRow[] = []
     let notOnDisk = 0
     let maxApplied: { key: string; version: string } | undefined
     for (const [key, row] of versioned) {
-      if (!row.success) {
-        failed.push(files.versioned.get(key)?.name ?? row.script)
-        continue
-      }
-      applied++
-      if (!maxApplied || compareKeys(key, maxApplied.key) > 0) maxApplied = { key, version: row.version! }
       const file = files.versioned.get(key)
-      if (!file) {
-        if (!disk) continue
-        if (FILE_TYPES.has(row.type.toUpperCase())) unknown.push(row.script)
-        else notOnDisk++
-      } else if (row.checksum !== null && FILE_TYPES.has(row.type.toUpperCase()) && row.checksum !== file.checksum) {
-        mismatch.push(file.name)
-      }
-    }
-    let outOfOrder = 0
-    for (const [key, file] of files.versioned) {
-      if (versioned.has(key)) continue
-      if (baseline && compareKeys(key, baseline.key) <= 0) {
-        belowBaseline++
+      const name = file?.name ?? row.script
+      if (!row.success) {
+        history.push({ name, failed: true })
         continue
       }
-      if (maxApplied && compareKeys(key, maxApplied.key) < 0) outOfOrder++
-      pending.push(file.name)
+      if (!maxApplied || compareKeys(key, maxApplied.key) > 0) maxApplied = { key, version: row.version! }
+      // Only a SQL row has a script to find and a checksum of it (what `flyway validate` compares).
+      const script = FILE_TYPES.has(row.type.toUpperCase())
+      if (!file && disk && !script) notOnDisk++
+      history.push({ name, external: !script, ...(script && row.checksum !== null ? { checksum: String(row.checksum) } : {}) })
     }
     for (const [description, row] of repeatable) {
       const file = files.repeatable.get(description)
-      if (!row.success) {
-        failed.push(file?.name ?? row.script)
-        continue
-      }
-      if (!file) {
-        applied++
-        if (disk) unknown.push(row.script)
-      } else if (row.checksum === file.checksum) applied++
-      // else: outdated, re-applied by the next migrate: pending (below)
-    }
-    for (const [description, file] of files.repeatable) {
-      const row = repeatable.get(description)
-      if (!row || (row.success && row.checksum !== file.checksum)) pending.push(file.name)
+      const name = file?.name ?? row.script
+      if (!row.success) history.push({ name, failed: true })
+      else if (!file || row.checksum === file.checksum) history.push({ name })
+      // else: outdated, re-applied by the next migrate: pending, not applied
     }
 
-    if (baseline) st.notes.push(`baselined at version ${baseline.version}${belowBaseline ? `: ${belowBaseline} migration(s) at or below it are never run` : ''}`)
-    if (outOfOrder) st.notes.push(`${outOfOrder} pending migration(s) older than the current version: flyway ignores them unless outOfOrder is set`)
-    if (notOnDisk) st.notes.push(`${notOnDisk} applied non-SQL (Java/script) migration(s) not checked against the directory`)
-
-    st.available = files.versioned.size + files.repeatable.size
-    st.applied = applied
-    st.pending = pending.length
-    st.failed = failed.length
-    st.unknown = unknown.length
-    st.checksumMismatch = mismatch.length
-    st.names = { pending: pending.sort(), failed: failed.sort(), unknown: unknown.sort(), checksumMismatch: mismatch.sort() }
-    st.heads = st.available > 0 || st.applied > 0 ? 1 : 0
-    // Newest installed_on among the rows still in force (applied migrations, baseline).
-    let lastMs: number | undefined
-    for (const row of [...versioned.values(), ...repeatable.values(), ...(baseline ? [baseline.row] : [])]) {
-      if (row.success && row.installed_ms !== null && (lastMs === undefined || row.installed_ms > lastMs)) lastMs = row.installed_ms
+    // Versioned files without a row: below the baseline they are never run; older than the current version, flyway skips them.
+    const belowBaseline: string[] = []
+    let outOfOrder = 0
+    for (const [key, file] of files.versioned) {
+      if (versioned.has(key)) continue
+      if (baseline && compareKeys(key, baseline.key) <= 0) belowBaseline.push(file.name)
+      else if (maxApplied && compareKeys(key, maxApplied.key) < 0) outOfOrder++
     }
-    if (lastMs !== undefined) st.lastAppliedAt = Math.round(lastMs)
-    const cur = maxApplied ?? baseline
-    if (cur) st.current = cur.version
-    return st
+    if (baseline) notes.push(`baselined at version ${baseline.version}${belowBaseline.length ? `: ${belowBaseline.length} migration(s) at or below it are never run` : ''}`)
+    if (outOfOrder) notes.push(`${outOfOrder} pending migration(s) older than the current version: flyway ignores them unless outOfOrder is set`)
+    if (notOnDisk) notes.push(`${notOnDisk} applied non-SQL (Java/script) migration(s) not checked against the directory`)
+
+    return {
+      disk: disk && [...disk.versioned.values(), ...disk.repeatable.values()].map((f) => ({ name: f.name, checksums: [String(f.checksum)] })),
+      history,
+      skip: belowBaseline,
+      current: (maxApplied ?? baseline)?.version ?? null,
+      lastAppliedAt: lastInstalled([...versioned.values(), ...repeatable.values(), ...(baseline ? [baseline.row] : [])]),
+      notes,
+    }
   },
+}
+
+/** Newest installed_on among the rows still in force (applied migrations, outdated repeatables, the baseline). */
+function lastInstalled(rows: Row[]): number | undefined {
+  let last: number | undefined
+  for (const row of rows) if (row.success && row.installed_ms !== null && (last === undefined || row.installed_ms > last)) last = row.installed_ms
+  return last
 }

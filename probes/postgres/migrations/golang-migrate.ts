@@ -17,31 +17,29 @@
 //   A dirty NilVersion (-1) is a failed down migration of the first version.
 // - Applied: every up file whose version <= the current version (< when dirty);
 //   pending: up files with a greater version; unknown: the current version has no
-//   up file on disk (golang-migrate then fails with "no migration found for version").
+//   up file on disk (golang-migrate then fails with "no migration found for version");
+//   a dirty version without its file is failed, like any failed migration, not also unknown.
 //   No checksums, no timestamps: checksum_mismatch is always 0, lastAppliedAt absent.
 // - Files: source/parse.go, Regex `^([0-9]+)_(.*)\.(down|up)\.(.*)$`: the version is
 //   the leading number (uint64), so `000001_init.up.sql` is version 1; only the
 //   top level of the directory is read (source/file). Names here are the versions.
-import { readdir } from 'node:fs/promises'
-import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
-import { quoteIdent, tableExists } from './sql.js'
+import type { Dirent } from 'node:fs'
+import { listDir } from './disk.js'
+import { currentSchema, readHistory } from './history-table.js'
+import type { HistoryRow, MigrationReader } from './types.js'
 
 const DEFAULT_TABLE = 'schema_migrations'
 const FILE = /^([0-9]+)_(.*)\.(down|up)\.(.*)$/
 
-function byNumber(a: bigint, b: bigint): number {
-  return a < b ? -1 : a > b ? 1 : 0
+/** Versions as numbers (names are the versions: 2 before 10). */
+function byVersion(a: string, b: string): number {
+  const x = BigInt(a)
+  const y = BigInt(b)
+  return x < y ? -1 : x > y ? 1 : 0
 }
 
-/** Versions that have an up file; undefined when the directory cannot be read. */
-async function listUp(dir: string, notes: string[]): Promise<bigint[] | undefined> {
-  let entries
-  try {
-    entries = await readdir(dir, { withFileTypes: true })
-  } catch (err) {
-    notes.push(`migration directory not readable: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
-    return undefined
-  }
+/** The versions that have an up file, each once. */
+function upVersions(entries: Dirent[], notes: string[]): bigint[] {
   const seen = new Set<bigint>()
   const dup = new Set<string>()
   for (const e of entries) {
@@ -53,66 +51,38 @@ async function listUp(dir: string, notes: string[]): Promise<bigint[] | undefine
     seen.add(v)
   }
   if (dup.size) notes.push(`duplicate up migrations for version(s) ${[...dup].join(', ')} (golang-migrate refuses them)`)
-  return [...seen].sort(byNumber)
+  return [...seen]
 }
 
-export const golangMigrate: MigrationReader = {
+export const golangMigrate: MigrationReader<'golang-migrate'> = {
   tool: 'golang-migrate',
-  async read(client, spec): Promise<MigrationStatus> {
-    const st = emptyStatus('golang-migrate')
-    const table = spec.table ?? DEFAULT_TABLE
-    let schema = spec.schema
-    if (!schema) {
-      const r = await client.query<{ s: string | null }>('SELECT current_schema() AS s')
-      schema = r.rows[0]?.s ?? 'public'
-    }
+  async read(client, spec) {
+    const notes: string[] = []
+    const schema = spec.schema ?? (await currentSchema(client))
+    const entries = await listDir(spec.dir, notes)
+    const ups = entries && upVersions(entries, notes)
 
-    const ups = await listUp(spec.dir, st.notes)
-    if (!ups) st.dirReadable = false
-    const versions = ups ?? []
+    const rows = await readHistory(client, { table: spec.table ?? DEFAULT_TABLE, schema }, notes, async (found) => {
+      return (await client.query<{ version: string; dirty: boolean }>(`SELECT version::text AS version, dirty FROM ${found.name} LIMIT 1`)).rows
+    })
+    const current = rows[0] === undefined ? undefined : BigInt(rows[0].version)
+    const dirty = rows[0]?.dirty === true
 
-    let current: bigint | undefined
-    let dirty = false
-    if (await tableExists(client, schema, table)) {
-      const r = await client.query<{ version: string; dirty: boolean }>(
-        `SELECT version::text AS version, dirty FROM ${quoteIdent(schema)}.${quoteIdent(table)} LIMIT 1`,
-      )
-      const row = r.rows[0]
-      if (row) {
-        current = BigInt(row.version)
-        dirty = row.dirty
-      }
-    } else {
-      st.notes.push(`history table ${schema}.${table} absent: nothing applied`)
+    // The one row stands for every up file up to it (below it when dirty: that move failed half way).
+    const history: HistoryRow[] = []
+    if (current !== undefined) {
+      for (const v of ups ?? []) if (dirty ? v < current : v <= current) history.push({ name: String(v) })
+      if (dirty) history.push({ name: String(current), failed: true })
+      else if (current >= 0n && ups && !ups.includes(current)) history.push({ name: String(current) })
     }
-
-    const applied: bigint[] = []
-    const pending: bigint[] = []
-    for (const v of versions) {
-      if (current !== undefined && (dirty ? v < current : v <= current)) applied.push(v)
-      else if (current !== undefined && dirty && v === current) continue // failed, not pending
-      else pending.push(v)
+    if (!ups && current !== undefined && current >= 0n && !dirty) notes.push(`current version ${current}: applied count unknown without the directory`)
+    if (dirty) notes.push(`database is dirty at version ${current}: a migration failed half way, fix it and run \`migrate force\``)
+    return {
+      disk: ups?.map((v) => ({ name: String(v) })),
+      history,
+      current: current !== undefined && current >= 0n ? String(current) : null,
+      order: byVersion,
+      notes,
     }
-    const ghost = current !== undefined && current >= 0n && ups !== undefined && !versions.includes(current)
-
-    st.available = versions.length
-    st.applied = applied.length + (ghost && !dirty ? 1 : 0)
-    st.pending = pending.length
-    st.failed = dirty ? 1 : 0
-    st.unknown = ghost ? 1 : 0
-    st.checksumMismatch = 0
-    st.names = {
-      pending: pending.map(String),
-      failed: dirty && current !== undefined ? [String(current)] : [],
-      unknown: ghost ? [String(current)] : [],
-      checksumMismatch: [],
-    }
-    if (!ups && current !== undefined && current >= 0n && !dirty) {
-      st.notes.push(`current version ${current}: applied count unknown without the directory`)
-    }
-    st.heads = st.available > 0 || st.applied > 0 ? 1 : 0
-    if (current !== undefined && current >= 0n) st.current = String(current)
-    if (dirty) st.notes.push(`database is dirty at version ${current}: a migration failed half way, fix it and run \`migrate force\``)
-    return st
   },
 }

@@ -18,10 +18,12 @@
 // run_on is `timestamp` without time zone filled by NOW(): it is read back
 // through the reading session's TimeZone (the server default unless the
 // migrating client set another).
-import { readdir } from 'node:fs/promises'
+import type { Dirent } from 'node:fs'
 import { basename, extname } from 'node:path'
-import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
-import { quoteIdent } from './sql.js'
+import type pg from 'pg'
+import { listDir } from './disk.js'
+import { readHistory } from './history-table.js'
+import type { MigrationReader } from './types.js'
 
 const DEFAULT_TABLE = 'pgmigrations'
 const DEFAULT_SCHEMA = 'public'
@@ -45,62 +47,43 @@ function byMigrationOrder(a: string, b: string): number {
   return numericPrefix(a) - numericPrefix(b) || a.localeCompare(b, undefined, { usage: 'sort', numeric: true, sensitivity: 'variant', ignorePunctuation: true })
 }
 
-async function listDir(dir: string, status: MigrationStatus): Promise<string[] | undefined> {
-  try {
-    const entries = await readdir(dir, { withFileTypes: true })
-    const names = entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.')).map((e) => basename(e.name, extname(e.name)))
-    return [...new Set(names)].sort(byMigrationOrder)
-  } catch (err) {
-    status.dirReadable = false
-    status.notes.push(`migration directory not readable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
-    return undefined
-  }
-}
-
-export const nodePgMigrate: MigrationReader = {
+export const nodePgMigrate: MigrationReader<'node-pg-migrate'> = {
   tool: 'node-pg-migrate',
   async read(client, spec) {
-    const status = emptyStatus('node-pg-migrate')
-    const table = spec.table ?? DEFAULT_TABLE
-    const schema = spec.schema ?? DEFAULT_SCHEMA
-    const files = await listDir(spec.dir, status)
+    const notes: string[] = []
+    const entries = await listDir(spec.dir, notes)
+    const files = entries && migrationNames(entries)
 
-    const applied: string[] = []
-    const historyTable = `${quoteIdent(schema)}.${quoteIdent(table)}`
-    const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [historyTable])
-    if (exists.rows[0]?.t != null) {
-      const rows = await client.query<{ name: string }>(`SELECT name FROM ${historyTable} ORDER BY run_on, id`)
-      for (const row of rows.rows) applied.push(row.name)
-      const last = await client.query<{ at: string | null }>(`SELECT (extract(epoch FROM max(run_on)::timestamptz) * 1000)::float8::text AS at FROM ${historyTable}`)
-      const at = last.rows[0]?.at
-      if (at != null) status.lastAppliedAt = Math.round(Number(at))
-      status.current = applied[applied.length - 1]
-    } else {
-      status.notes.push(`history table ${schema}.${table} absent: nothing applied`)
-    }
+    const where = { table: spec.table ?? DEFAULT_TABLE, schema: spec.schema ?? DEFAULT_SCHEMA }
+    const history = await readHistory(client, where, notes, async (found) => {
+      const res = await client.query<{ name: string; at: string }>(
+        `SELECT name, (extract(epoch FROM run_on::timestamptz) * 1000)::float8::text AS at FROM ${found.name} ORDER BY run_on, id`,
+      )
+      return res.rows.map((row) => ({ name: row.name, at: Number(row.at) }))
+    })
+    if (await runInProgress(client)) notes.push('a node-pg-migrate run is in progress (its advisory lock is held)')
 
-    // The advisory lock of a run in progress (a bigint key: classid = high word, objid = low word, objsubid 1).
-    const lock = await client.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-         AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 1`,
-      [String(LOCK_ID >> 32n), String(LOCK_ID & 0xffffffffn)],
-    )
-    if ((lock.rows[0]?.n ?? 0) > 0) status.notes.push('a node-pg-migrate run is in progress (its advisory lock is held)')
-
-    const appliedSet = new Set(applied)
-    status.applied = appliedSet.size
     if (files) {
-      const onDisk = new Set(files)
-      status.available = files.length
-      status.names.pending = files.filter((f) => !appliedSet.has(f)).sort()
-      status.names.unknown = [...appliedSet].filter((n) => !onDisk.has(n)).sort()
-      status.pending = status.names.pending.length
-      status.unknown = status.names.unknown.length
       // runner.ts checkOrder: the applied names, in run order, must be the first files.
-      const at = applied.findIndex((name, i) => i < files.length && files[i] !== name)
-      if (at >= 0) status.notes.push(`order check fails: ${files[at]} on disk where ${applied[at]} was run (node-pg-migrate with checkOrder refuses to migrate)`)
+      const at = history.findIndex((row, i) => i < files.length && files[i] !== row.name)
+      if (at >= 0) notes.push(`order check fails: ${files[at]} on disk where ${history[at]!.name} was run (node-pg-migrate with checkOrder refuses to migrate)`)
     }
-    status.heads = status.available > 0 || status.applied > 0 ? 1 : 0
-    return status
+    return { disk: files?.map((name) => ({ name })), history, notes }
   },
+}
+
+/** getMigrationFilePaths: files and symlinks, not dot files, named without their extension, in node-pg-migrate's order. */
+function migrationNames(entries: Dirent[]): string[] {
+  const names = entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.')).map((e) => basename(e.name, extname(e.name)))
+  return [...new Set(names)].sort(byMigrationOrder)
+}
+
+/** The advisory lock of a run in progress (a bigint key: classid = high word, objid = low word, objsubid 1). */
+async function runInProgress(client: pg.Client): Promise<boolean> {
+  const res = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 1`,
+    [String(LOCK_ID >> 32n), String(LOCK_ID & 0xffffffffn)],
+  )
+  return (res.rows[0]?.n ?? 0) > 0
 }

@@ -43,53 +43,42 @@
 //   directory (`<timestamp>_<name>`), its script `migration.sql`, read as UTF-8;
 //   sorted by name; migration_lock.toml (a file) is not a migration.
 import { createHash } from 'node:crypto'
-import { readdir, readFile } from 'node:fs/promises'
+import type { Dirent } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
-import { quoteIdent, tableExists } from './sql.js'
+import { sha256Hex } from './checksum.js'
+import { byCodeUnit } from './compare.js'
+import { listDir } from './disk.js'
+import { readHistory } from './history-table.js'
+import type { DiskMigration, HistoryRow, MigrationReader } from './types.js'
 
 const DEFAULT_TABLE = '_prisma_migrations'
 const DEFAULT_SCHEMA = 'public'
-
-function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex')
-}
 
 /** The unpadded hex rendering of old schema engines (`{byte:x}` per byte). */
 function sha256HexOld(text: string): string {
   return [...createHash('sha256').update(text, 'utf8').digest()].map((b) => b.toString(16)).join('')
 }
 
-/** prisma-engines checksum.rs `script_matches_checksum`. */
-export function prismaScriptMatchesChecksum(script: string, checksum: string): boolean {
-  const variants = [script, script.replace(/\r\n/g, '\n'), script.replace(/\n/g, '\r\n')]
-  const old = checksum.length !== 0 && checksum.length !== 64
-  return variants.some((v) => (old ? sha256HexOld(v) : sha256Hex(v)) === checksum)
+/**
+ * Every checksum prisma-engines' checksum.rs `script_matches_checksum` accepts
+ * for this script: the text as is, CRLF->LF and LF->CRLF, each as the padded
+ * hex and as the old unpadded one (a stored checksum not 64 characters long is
+ * compared with the latter; a 64-character old one equals the padded form).
+ */
+export function prismaChecksums(script: string): string[] {
+  return [script, script.replace(/\r\n/g, '\n'), script.replace(/\n/g, '\r\n')].flatMap((v) => [sha256Hex(v), sha256HexOld(v)])
 }
 
-interface Row {
-  migration_name: string
-  checksum: string
-  finished_at: Date | null
-  rolled_back_at: Date | null
-}
-
-/** Migration directories and their scripts; undefined when the directory cannot be read. */
-async function listDisk(dir: string, notes: string[]): Promise<Map<string, string | undefined> | undefined> {
-  let entries
-  try {
-    entries = await readdir(dir, { withFileTypes: true })
-  } catch (err) {
-    notes.push(`migration directory not readable: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
-    return undefined
-  }
-  const out = new Map<string, string | undefined>()
+/** Each migration directory with the checksums of its migration.sql (none when it is missing). */
+async function migrationDirs(dir: string, entries: Dirent[], notes: string[]): Promise<DiskMigration[]> {
+  const out: DiskMigration[] = []
   const missing: string[] = []
-  for (const e of entries.filter((x) => x.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const e of entries.filter((x) => x.isDirectory())) {
     try {
-      out.set(e.name, await readFile(join(dir, e.name, 'migration.sql'), 'utf8'))
+      out.push({ name: e.name, checksums: prismaChecksums(await readFile(join(dir, e.name, 'migration.sql'), 'utf8')) })
     } catch {
-      out.set(e.name, undefined)
+      out.push({ name: e.name })
       missing.push(e.name)
     }
   }
@@ -97,74 +86,30 @@ async function listDisk(dir: string, notes: string[]): Promise<Map<string, strin
   return out
 }
 
-export const prisma: MigrationReader = {
+interface Row {
+  migration_name: string
+  checksum: string
+  finished_at: Date | null
+}
+
+export const prisma: MigrationReader<'prisma'> = {
   tool: 'prisma',
-  async read(client, spec): Promise<MigrationStatus> {
-    const st = emptyStatus('prisma')
-    const schema = spec.schema ?? DEFAULT_SCHEMA
-    const table = spec.table ?? DEFAULT_TABLE
+  async read(client, spec) {
+    const notes: string[] = []
+    const entries = await listDir(spec.dir, notes)
+    const disk = entries && (await migrationDirs(spec.dir, entries, notes))
 
-    const disk = await listDisk(spec.dir, st.notes)
-    if (!disk) st.dirReadable = false
-    const onDisk = disk ?? new Map<string, string | undefined>()
-
-    let rows: Row[] = []
-    if (await tableExists(client, schema, table)) {
-      const r = await client.query<Row>(
-        `SELECT migration_name, checksum, finished_at, rolled_back_at
-           FROM ${quoteIdent(schema)}.${quoteIdent(table)} ORDER BY started_at, migration_name`,
-      )
-      rows = r.rows
-    } else {
-      st.notes.push(`history table ${schema}.${table} absent: nothing applied`)
-    }
-
-    const appliedRows = new Map<string, Row[]>() // finished, not rolled back
-    const liveNames = new Set<string>() // any row not rolled back (deploy will not re-run it)
-    const failed = new Set<string>()
-    for (const row of rows) {
-      if (row.rolled_back_at !== null) continue
-      liveNames.add(row.migration_name)
-      if (row.finished_at === null) failed.add(row.migration_name)
-      else appliedRows.set(row.migration_name, [...(appliedRows.get(row.migration_name) ?? []), row])
-    }
-
-    const pending: string[] = []
-    const mismatch: string[] = []
-    for (const [name, script] of onDisk) {
-      if (!liveNames.has(name)) pending.push(name)
-      const applied = appliedRows.get(name)
-      if (applied && script !== undefined && !applied.some((row) => prismaScriptMatchesChecksum(script, row.checksum))) {
-        mismatch.push(name)
-      }
-    }
-    const unknown = [...appliedRows.keys()].filter((n) => !onDisk.has(n))
-
-    let newest: Row | undefined
-    for (const list of appliedRows.values()) {
-      for (const row of list) {
-        if (!newest || row.finished_at!.getTime() > newest.finished_at!.getTime() ||
-          (row.finished_at!.getTime() === newest.finished_at!.getTime() && row.migration_name > newest.migration_name)) newest = row
-      }
-    }
-
-    st.available = onDisk.size
-    st.applied = appliedRows.size
-    st.pending = disk ? pending.length : 0
-    st.failed = failed.size
-    st.unknown = disk ? unknown.length : 0
-    st.checksumMismatch = mismatch.length
-    st.names = {
-      pending: disk ? pending.sort() : [],
-      failed: [...failed].sort(),
-      unknown: disk ? unknown.sort() : [],
-      checksumMismatch: mismatch.sort(),
-    }
-    st.heads = st.available > 0 || st.applied > 0 ? 1 : 0
-    if (newest) {
-      st.lastAppliedAt = newest.finished_at!.getTime()
-      st.current = newest.migration_name
-    }
-    return st
+    const where = { table: spec.table ?? DEFAULT_TABLE, schema: spec.schema ?? DEFAULT_SCHEMA }
+    const history = await readHistory(client, where, notes, async (found) => {
+      // Rolled-back rows are history only: the migration is pending again until a later row applies it.
+      const res = await client.query<Row>(`SELECT migration_name, checksum, finished_at FROM ${found.name} WHERE rolled_back_at IS NULL`)
+      return res.rows.map((row): HistoryRow => ({ name: row.migration_name, failed: row.finished_at === null, checksum: row.checksum, at: row.finished_at?.getTime() })).sort(byFinished)
+    })
+    return { disk, history, notes }
   },
+}
+
+/** Oldest first, so the last row is the newest (equal times: the greater name, as migrations are named by time). */
+function byFinished(a: HistoryRow, b: HistoryRow): number {
+  return (a.at ?? 0) - (b.at ?? 0) || byCodeUnit(a.name, b.name)
 }

@@ -1,11 +1,12 @@
 // The `migrations:` setting of a postgres service and running its readers
-// over the probe's connection.
+// over the probe's connection, each through the shared comparison.
 import { resolve } from 'node:path'
 import type pg from 'pg'
 import { z } from 'zod'
-import { describeError } from '../classify.js'
-import { MIGRATION_READERS } from './index.js'
-import { emptyStatus, MIGRATION_TOOLS, type MigrationSpec, type MigrationStatus } from './types.js'
+import { describeError } from '../../../src/classify.js'
+import { compare } from './compare.js'
+import { MIGRATION_READERS, MIGRATION_TOOLS } from './index.js'
+import type { MigrationSpec, MigrationStatus } from './types.js'
 
 const spec = z.strictObject({
   tool: z.enum(MIGRATION_TOOLS),
@@ -20,15 +21,21 @@ export const migrationsSetting = z
   .transform((value) => (Array.isArray(value) ? value : [value]))
   .refine((list) => new Set(list.map((m) => m.tool)).size === list.length, 'expected each tool once per service (tool is the label of the migration metrics)')
 
+/** One tool's status: what its reader found, compared. `spec.dir` is absolute. */
+export async function readMigration(client: pg.Client, spec: MigrationSpec): Promise<MigrationStatus> {
+  return compare(spec.tool, await MIGRATION_READERS.get(spec.tool)!.read(client, spec))
+}
+
 /** Each tool's status; a reader that fails yields its error, not a crash and not zeros that look healthy. */
 export async function readMigrations(client: pg.Client, specs: MigrationSpec[], baseDir: string): Promise<MigrationStatus[]> {
   const out: MigrationStatus[] = []
   // One after another: they share the probe's single connection.
   for (const s of specs) {
     try {
-      out.push(await MIGRATION_READERS.get(s.tool)!.read(client, { ...s, dir: resolve(baseDir, s.dir) }))
+      out.push(await readMigration(client, { ...s, dir: resolve(baseDir, s.dir) }))
     } catch (err) {
-      out.push({ ...emptyStatus(s.tool), error: describeError(err) })
+      // The counts of nothing found, marked as not measured.
+      out.push({ ...compare(s.tool, { disk: [], history: [], notes: [] }), error: describeError(err) })
     }
   }
   return out

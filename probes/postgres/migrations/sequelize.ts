@@ -19,62 +19,33 @@
 //   files and executed rows are sorted by name, and `db:migrate:undo` reverts the
 //   last one, so the current migration is the greatest applied name.
 // The time of application exists only with migrationTimestamps ("createdAt").
-import { readdir } from 'node:fs/promises'
-import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
-import { quoteIdent } from './sql.js'
+import type pg from 'pg'
+import { byCodeUnit } from './compare.js'
+import { listDir } from './disk.js'
+import { readHistory } from './history-table.js'
+import type { MigrationReader } from './types.js'
 
 const DEFAULT_TABLE = 'SequelizeMeta'
 const PATTERN = /^(?!.*\.d\.ts$).*\.(cjs|js|cts|ts)$/
 
-const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
-
-async function listDir(dir: string, status: MigrationStatus): Promise<string[] | undefined> {
-  try {
-    return (await readdir(dir)).filter((f) => PATTERN.test(f)).sort(byCodeUnit)
-  } catch (err) {
-    status.dirReadable = false
-    status.notes.push(`migration directory not readable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
-    return undefined
-  }
-}
-
-export const sequelize: MigrationReader = {
+export const sequelize: MigrationReader<'sequelize'> = {
   tool: 'sequelize',
   async read(client, spec) {
-    const status = emptyStatus('sequelize')
-    const table = spec.table ?? DEFAULT_TABLE
-    const files = await listDir(spec.dir, status)
+    const notes: string[] = []
+    const entries = await listDir(spec.dir, notes)
+    const disk = entries?.filter((e) => PATTERN.test(e.name)).map((e) => ({ name: e.name }))
 
-    const applied: string[] = []
-    const historyTable = spec.schema ? `${quoteIdent(spec.schema)}.${quoteIdent(table)}` : quoteIdent(table)
-    const exists = await client.query<{ oid: string | null }>('SELECT to_regclass($1)::oid::text AS oid', [historyTable])
-    const oid = exists.rows[0]?.oid
-    if (oid != null) {
-      const rows = await client.query<{ name: string }>(`SELECT name FROM ${historyTable}`)
-      for (const row of rows.rows) applied.push(row.name)
-      applied.sort(byCodeUnit)
-      status.current = applied[applied.length - 1]
-      const ts = await client.query('SELECT 1 FROM pg_attribute WHERE attrelid = $1::oid AND attname = $2 AND NOT attisdropped', [oid, 'createdAt'])
-      if (ts.rowCount) {
-        const last = await client.query<{ at: string | null }>(`SELECT (extract(epoch FROM max("createdAt")) * 1000)::float8::text AS at FROM ${historyTable}`)
-        const at = last.rows[0]?.at
-        if (at != null) status.lastAppliedAt = Math.round(Number(at))
-      }
-    } else {
-      status.notes.push(`history table ${table} absent: nothing applied`)
-    }
-
-    const appliedSet = new Set(applied)
-    status.applied = appliedSet.size
-    if (files) {
-      const onDisk = new Set(files)
-      status.available = files.length
-      status.names.pending = files.filter((f) => !appliedSet.has(f))
-      status.names.unknown = [...appliedSet].filter((n) => !onDisk.has(n))
-      status.pending = status.names.pending.length
-      status.unknown = status.names.unknown.length
-    }
-    status.heads = status.available > 0 || status.applied > 0 ? 1 : 0
-    return status
+    const history = await readHistory(client, { table: spec.table ?? DEFAULT_TABLE, schema: spec.schema }, notes, async (found) => {
+      const at = (await hasColumn(client, found.oid, 'createdAt')) ? '(extract(epoch FROM "createdAt") * 1000)::float8::text' : 'NULL'
+      const res = await client.query<{ name: string; at: string | null }>(`SELECT name, ${at} AS at FROM ${found.name}`)
+      // Executed migrations sorted by name: the greatest is the current one (the one `db:migrate:undo` reverts).
+      return res.rows.map((row) => ({ name: row.name, at: row.at == null ? undefined : Number(row.at) })).sort((a, b) => byCodeUnit(a.name, b.name))
+    })
+    return { disk, history, notes }
   },
+}
+
+async function hasColumn(client: pg.Client, oid: string, column: string): Promise<boolean> {
+  const res = await client.query('SELECT 1 FROM pg_attribute WHERE attrelid = $1::oid AND attname = $2 AND NOT attisdropped', [oid, column])
+  return (res.rowCount ?? 0) > 0
 }

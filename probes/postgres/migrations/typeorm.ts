@@ -23,10 +23,12 @@
 // here the files of `dir` (.ts .js .mjs .cjs .mts .cts, not .d.ts) are parsed for
 // their classes. TypeORM keeps no time of application: lastAppliedAt is the
 // greatest "timestamp" column, the newest applied migration's own timestamp.
-import { readdir, readFile } from 'node:fs/promises'
+import type { Dirent } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { emptyStatus, type MigrationReader, type MigrationStatus } from './types.js'
-import { quoteIdent } from './sql.js'
+import { fsReason, listDir } from './disk.js'
+import { readHistory } from './history-table.js'
+import type { MigrationReader } from './types.js'
 
 const DEFAULT_TABLE = 'migrations'
 const FILE = /^(?!.*\.d\.[cm]?ts$).*\.(ts|js|mjs|cjs|mts|cts)$/
@@ -44,69 +46,40 @@ function migrationNames(source: string): string[] {
   })
 }
 
-async function listDir(dir: string, status: MigrationStatus): Promise<string[] | undefined> {
-  let files: string[]
-  try {
-    files = (await readdir(dir)).filter((f) => FILE.test(f)).sort()
-  } catch (err) {
-    status.dirReadable = false
-    status.notes.push(`migration directory not readable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
-    return undefined
-  }
+/** The migration names the files declare, each once and ending with its timestamp, as TypeORM accepts them. */
+async function declaredNames(dir: string, entries: Dirent[], notes: string[]): Promise<string[]> {
   const names: string[] = []
-  for (const file of files) {
+  for (const file of entries.map((e) => e.name).filter((f) => FILE.test(f))) {
     let found: string[]
     try {
       found = migrationNames(await readFile(join(dir, file), 'utf8'))
     } catch (err) {
-      status.notes.push(`${file} not readable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+      notes.push(`${file} not readable: ${fsReason(err)}`)
       continue
     }
-    if (found.length === 0) status.notes.push(`${file}: no migration class found`)
+    if (found.length === 0) notes.push(`${file}: no migration class found`)
     for (const name of found) {
-      if (!/\d{13}$/.test(name)) status.notes.push(`${file}: ${name} does not end with a 13-digit timestamp (TypeORM refuses it)`)
-      else if (names.includes(name)) status.notes.push(`duplicate migration ${name} (TypeORM refuses to run)`)
+      if (!/\d{13}$/.test(name)) notes.push(`${file}: ${name} does not end with a 13-digit timestamp (TypeORM refuses it)`)
+      else if (names.includes(name)) notes.push(`duplicate migration ${name} (TypeORM refuses to run)`)
       else names.push(name)
     }
   }
-  return names.sort()
+  return names
 }
 
-export const typeorm: MigrationReader = {
+export const typeorm: MigrationReader<'typeorm'> = {
   tool: 'typeorm',
   async read(client, spec) {
-    const status = emptyStatus('typeorm')
-    const table = spec.table ?? DEFAULT_TABLE
-    const files = await listDir(spec.dir, status)
+    const notes: string[] = []
+    const entries = await listDir(spec.dir, notes)
+    const names = entries && (await declaredNames(spec.dir, entries, notes))
 
-    const applied: string[] = []
-    const historyTable = spec.schema ? `${quoteIdent(spec.schema)}.${quoteIdent(table)}` : quoteIdent(table)
-    const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [historyTable])
-    if (exists.rows[0]?.t != null) {
-      const rows = await client.query<{ name: string }>(`SELECT name FROM ${historyTable} ORDER BY id DESC`)
-      for (const row of rows.rows) applied.push(row.name)
-      status.current = applied[0]
-      const last = await client.query<{ ts: string | null }>(`SELECT max("timestamp")::text AS ts FROM ${historyTable}`)
-      const ts = last.rows[0]?.ts
-      if (ts != null) {
-        status.lastAppliedAt = Number(ts)
-        status.notes.push('lastAppliedAt is the newest applied migration\'s own timestamp: TypeORM does not record when it ran')
-      }
-    } else {
-      status.notes.push(`history table ${table} absent: nothing applied`)
-    }
-
-    const appliedSet = new Set(applied)
-    status.applied = appliedSet.size
-    if (files) {
-      const onDisk = new Set(files)
-      status.available = files.length
-      status.names.pending = files.filter((f) => !appliedSet.has(f)).sort()
-      status.names.unknown = [...appliedSet].filter((n) => !onDisk.has(n)).sort()
-      status.pending = status.names.pending.length
-      status.unknown = status.names.unknown.length
-    }
-    status.heads = status.available > 0 || status.applied > 0 ? 1 : 0
-    return status
+    const history = await readHistory(client, { table: spec.table ?? DEFAULT_TABLE, schema: spec.schema }, notes, async (found) => {
+      // getLatestExecutedMigration: the greatest id is the current one.
+      const res = await client.query<{ name: string; ts: string }>(`SELECT name, "timestamp"::text AS ts FROM ${found.name} ORDER BY id`)
+      if (res.rows.length > 0) notes.push("lastAppliedAt is the newest applied migration's own timestamp: TypeORM does not record when it ran")
+      return res.rows.map((row) => ({ name: row.name, at: Number(row.ts) }))
+    })
+    return { disk: names?.map((name) => ({ name })), history, notes }
   },
 }

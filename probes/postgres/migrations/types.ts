@@ -1,18 +1,23 @@
 // What a migration reader reports for one (tool, directory) pair of a
 // postgres service: the database's own history table compared with the
 // migration files in the code (SPEC §3 groundtruth_migration_*).
+//
+// A reader does the tool-specific half: it lists what is on disk and reads
+// the history table, applying the tool's own rules (a revision graph, squashed
+// migrations, a single version row ...), and says what it found (`Found`).
+// The comparison every tool shares (compare.ts) turns that into a status.
 import type pg from 'pg'
+import type { MigrationToolName } from './index.js'
 
-export const MIGRATION_TOOLS = ['alembic', 'prisma', 'django', 'knex', 'flyway', 'golang-migrate', 'typeorm', 'sequelize', 'drizzle', 'node-pg-migrate'] as const
-export type MigrationToolName = (typeof MIGRATION_TOOLS)[number]
+export type { MigrationToolName }
 
 export interface MigrationSpec {
   tool: MigrationToolName
-  /** The migration directory, relative to the config file's directory. */
+  /** The migration directory: relative to the config file's directory in the setting, absolute for a reader. */
   dir: string
   /** The history table when the project renamed it (each tool has its default). */
   table?: string
-  /** The schema of the history table (each tool has its default, usually public). */
+  /** The schema of the history table (each tool has its default, usually the search_path). */
   schema?: string
 }
 
@@ -45,20 +50,56 @@ export interface MigrationStatus {
   error?: string
 }
 
-/** One file per tool in src/migrations/, each exporting a reader. */
-export interface MigrationReader {
-  tool: MigrationToolName
-  /**
-   * Reads the history table over `client` (already connected to the
-   * service's database, inside no transaction) and the files under `dir`
-   * (already resolved to an absolute path). A missing history table means
-   * nothing applied; a missing directory is a note with dirReadable false.
-   * Must not write to the database.
-   */
-  read(client: pg.Client, spec: MigrationSpec & { dir: string }): Promise<MigrationStatus>
+/** A migration in the directory, by the name the history table knows it by. */
+export interface DiskMigration {
+  name: string
+  /** Every checksum the tool accepts for the file as it is now (line-ending variants, old formats); absent when it keeps none. */
+  checksums?: readonly string[]
 }
 
-/** An empty status to fill in. */
-export function emptyStatus(tool: MigrationToolName): MigrationStatus {
-  return { tool, applied: 0, available: 0, pending: 0, failed: 0, unknown: 0, checksumMismatch: 0, heads: 0, names: { pending: [], failed: [], unknown: [], checksumMismatch: [] }, notes: [], dirReadable: true }
+/** A migration the history table records, after the tool's own rules. */
+export interface HistoryRow {
+  name: string
+  /** Failed, unfinished or dirty: neither applied nor pending. */
+  failed?: boolean
+  /** The checksum recorded when it was applied, compared with the file's. */
+  checksum?: string
+  /** Epoch milliseconds it was applied. */
+  at?: number
+  /** Applied from code outside the directory (Flyway's Java migrations): never a ghost. */
+  external?: boolean
+}
+
+/** What a reader found; compare.ts makes the status of it. */
+export interface Found {
+  /** The migrations on disk; undefined when the directory cannot be read (a note says why). */
+  disk: readonly DiskMigration[] | undefined
+  history: readonly HistoryRow[]
+  /** On disk, neither applied nor pending (Flyway's files below its baseline). */
+  skip?: readonly string[]
+  /** A held migration lock: one failure without a migration's name (the tool refuses to run). */
+  lockHeld?: boolean
+  /** Heads of a revision graph; default 1 when anything is on disk or applied, else 0. */
+  heads?: number
+  /** The current migration; default the last applied history row; null when the tool has none. */
+  current?: string | null
+  /** When the newest migration was applied (epoch ms); default the greatest `at` of the applied rows. */
+  lastAppliedAt?: number
+  /** How the tool orders migration names, for the lists; default by code unit. */
+  order?: (a: string, b: string) => number
+  /** Findings that are not counts, in the order they were found. */
+  notes: string[]
+}
+
+/** One file per tool beside this one, each exporting a reader; its `tool` is the tool's name (index.ts lists them). */
+export interface MigrationReader<Tool extends string = string> {
+  tool: Tool
+  /**
+   * Reads the history table over `client` (already connected to the
+   * service's database, inside no transaction) and the files under
+   * `spec.dir` (absolute). A missing history table means nothing applied; a
+   * missing directory is a note with `disk` undefined. Must not write to the
+   * database.
+   */
+  read(client: pg.Client, spec: MigrationSpec): Promise<Found>
 }

@@ -8,7 +8,7 @@ import {
   MIGRATION_PENDING,
   MIGRATION_READ_OK,
   MIGRATION_UNKNOWN,
-} from '../../migrations/collector.js'
+} from '../../../probes/postgres/migrations/collector.js'
 import { ruleGroup, WHERE, type RuleContext } from '../spec.js'
 
 /** `metric <condition>`, with the service's group added (migration metrics carry only `service`). */

@@ -8,10 +8,8 @@
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { sequelize as reader } from '../src/migrations/sequelize.js'
-import type { MigrationStatus } from '../src/migrations/types.js'
-import { expectStatus, none, type Expect } from './helpers/migration-status.js'
-import { scratch } from './helpers/scratch-db.js'
+import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
+import { expectStatus, none, scratch, type Expect } from './harness.js'
 
 const scratchDb = scratch('seq')
 const { newDb, withClient } = scratchDb
@@ -33,7 +31,7 @@ async function log(db: string, names: string[], table = '"SequelizeMeta"'): Prom
 }
 
 function read(db: string, dir: string, more: { table?: string; schema?: string } = {}): Promise<MigrationStatus> {
-  return withClient(db, (c) => reader.read(c, { tool: 'sequelize', dir, ...more }))
+  return scratchDb.read(db, { tool: 'sequelize', dir, ...more })
 }
 
 const check = (t: Test, s: MigrationStatus, e: Expect) => expectStatus(t, 'sequelize', s, e)

@@ -2,18 +2,16 @@
 // installed here: each case creates the history table with the exact DDL of
 // drizzle-orm's PgDialect.migrate (pg-core/dialect.ts) and inserts rows as it
 // does: ("hash", "created_at") = (sha256 of the LF-normalised file, journal `when`).
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { createHash } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import pg from 'pg'
 import t from 'tap'
-import { drizzle } from '../src/migrations/drizzle.js'
-import type { MigrationStatus } from '../src/migrations/types.js'
+import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
+import { scratch, statusOf, withoutNotes } from './harness.js'
 
-const DB = `gt_mig_drizzle_${randomBytes(4).toString('hex')}`
-const conn = (database: string) => `postgres://postgres@127.0.0.1:5432/${database}?sslmode=disable`
-const root = mkdtempSync(join(tmpdir(), 'gt-drizzle-'))
+const scratchDb = scratch('drizzle')
+let DB = ''
+const root = scratchDb.newDir()
 const dir = join(root, 'drizzle')
 
 const A = '0000_bitter_wolf'
@@ -27,28 +25,10 @@ const SQL: Record<string, string> = {
 }
 const sha = (s: string) => createHash('sha256').update(s).digest('hex')
 
-/** One connection to the test database for the setup statements (opened in before, ended in teardown). */
-let shared: pg.Client | undefined
+const sql = (text: string, params: unknown[] = []) => scratchDb.sql(DB, text, params)
 
-async function sql(text: string, params: unknown[] = [], database = DB) {
-  if (database === DB && shared) return shared.query(text, params)
-  const client = new pg.Client({ connectionString: conn(database) })
-  await client.connect()
-  try {
-    return await client.query(text, params)
-  } finally {
-    await client.end()
-  }
-}
-
-async function read(schema?: string, migrationsDir = dir, table?: string): Promise<MigrationStatus> {
-  const client = new pg.Client({ connectionString: conn(DB) })
-  await client.connect()
-  try {
-    return await drizzle.read(client, { tool: 'drizzle', dir: migrationsDir, ...(schema ? { schema } : {}), ...(table ? { table } : {}) })
-  } finally {
-    await client.end()
-  }
+function read(schema?: string, migrationsDir = dir, table?: string): Promise<MigrationStatus> {
+  return scratchDb.read(DB, { tool: 'drizzle', dir: migrationsDir, ...(schema ? { schema } : {}), ...(table ? { table } : {}) })
 }
 
 /** PgDialect.migrate's DDL, then one insert per migration run, as it does. */
@@ -65,16 +45,7 @@ async function migrated(schema: string, rows: { hash: string; when: number }[], 
 }
 const row = (tag: string) => ({ hash: sha(SQL[tag]!), when: W[tag]! })
 
-function status(fields: Partial<MigrationStatus>): Omit<MigrationStatus, 'notes'> {
-  return {
-    tool: 'drizzle', applied: 0, available: 3, pending: 0, failed: 0, unknown: 0, checksumMismatch: 0, heads: 1,
-    names: { pending: [], failed: [], unknown: [], checksumMismatch: [] }, dirReadable: true, ...fields,
-  }
-}
-function withoutNotes(st: MigrationStatus) {
-  const { notes: _notes, ...rest } = st
-  return rest
-}
+const status = statusOf('drizzle', { available: 3, heads: 1 })
 
 function writeJournal(d: string, tags: string[]) {
   mkdirSync(join(d, 'meta'), { recursive: true })
@@ -85,19 +56,12 @@ function writeJournal(d: string, tags: string[]) {
 }
 
 t.before(async () => {
-  await sql(`CREATE DATABASE ${DB}`, [], 'postgres')
-  shared = new pg.Client({ connectionString: conn(DB) })
-  await shared.connect()
+  DB = await scratchDb.newDb()
   writeJournal(dir, [A, B, C])
   for (const [tag, text] of Object.entries(SQL)) writeFileSync(join(dir, `${tag}.sql`), tag === C ? text.replace(/\n/g, '\r\n') : text)
 })
 
-t.teardown(async () => {
-  await shared?.end()
-  shared = undefined
-  await sql(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`, [], 'postgres')
-  rmSync(root, { recursive: true, force: true })
-})
+t.teardown(scratchDb.cleanup)
 
 t.test('clean (default schema drizzle, table __drizzle_migrations)', async (t) => {
   await migrated('drizzle', [row(A), row(B), row(C)])

@@ -7,10 +7,8 @@ import { unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import knexFactory from 'knex'
 import t, { type Test } from 'tap'
-import { knex as reader } from '../src/migrations/knex.js'
-import type { MigrationStatus } from '../src/migrations/types.js'
-import { expectStatus, none, type Expect } from './helpers/migration-status.js'
-import { scratch } from './helpers/scratch-db.js'
+import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
+import { expectStatus, none, scratch, type Expect } from './harness.js'
 
 const scratchDb = scratch('knex')
 const { newDb, url, withClient } = scratchDb
@@ -37,7 +35,7 @@ async function migrate(db: string, dir: string, extra: { tableName?: string; sch
 }
 
 function read(db: string, dir: string, more: { table?: string; schema?: string } = {}): Promise<MigrationStatus> {
-  return withClient(db, (c) => reader.read(c, { tool: 'knex', dir, ...more }))
+  return scratchDb.read(db, { tool: 'knex', dir, ...more })
 }
 
 const check = (t: Test, s: MigrationStatus, e: Expect) => expectStatus(t, 'knex', s, e)

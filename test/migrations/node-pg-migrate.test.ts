@@ -9,10 +9,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
 import t, { type Test } from 'tap'
-import { nodePgMigrate as reader } from '../src/migrations/node-pg-migrate.js'
-import type { MigrationStatus } from '../src/migrations/types.js'
-import { expectStatus, none, type Expect } from './helpers/migration-status.js'
-import { scratch } from './helpers/scratch-db.js'
+import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
+import { expectStatus, none, scratch, type Expect } from './harness.js'
 
 const scratchDb = scratch('npm')
 const { newDb, url, withClient } = scratchDb
@@ -38,7 +36,7 @@ async function sql(db: string, ...statements: string[]): Promise<void> {
 }
 
 function read(db: string, dir: string, more: { table?: string; schema?: string } = {}): Promise<MigrationStatus> {
-  return withClient(db, (c) => reader.read(c, { tool: 'node-pg-migrate', dir, ...more }))
+  return scratchDb.read(db, { tool: 'node-pg-migrate', dir, ...more })
 }
 
 const check = (t: Test, s: MigrationStatus, e: Expect) => expectStatus(t, 'node-pg-migrate', s, e)

@@ -2,16 +2,17 @@
 // trust auth, no TLS), through the real config path and the real runner.
 // A fresh database with a unique name holds the schemas and tables checked;
 // it is dropped at the end. Password auth and TLS need a server configured
-// for them: see probe-postgres-cluster.test.ts.
+// for them: see postgres-cluster.test.ts.
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import t from 'tap'
-import postgres from '../probes/postgres.js'
-import { parseConfig } from '../src/config/load.js'
-import type { ProbeResult } from '../src/runner.js'
-import { checkPairs, clientSockets, detailOf, runService, settle, socketHandles } from './helpers/probe-run.js'
-import { closedPort, tarpit } from './helpers/servers.js'
-import { PROBE_KINDS } from '../probes/index.js'
+import { PROBE_KINDS } from '../../probes/index.js'
+import postgres from '../../probes/postgres/index.js'
+import { parseConfig } from '../../src/config/load.js'
+import type { ProbeResult } from '../../src/runner.js'
+import { checkPairs, detailOf, runService } from '../helpers/probe-run.js'
+import { closedPort, tarpit } from '../helpers/servers.js'
+import { clientSockets, settle, socketHandles } from '../helpers/sockets.js'
 
 const baseline = socketHandles()
 
@@ -268,6 +269,26 @@ t.test('sslmode against a server without TLS', async (t) => {
     t.equal(result.reason, 'tls', mode)
     t.equal(result.error, `the server does not support SSL connections (sslmode=${mode})`)
   }
+})
+
+t.test('expect.max_latency: connecting, logging in and SELECT 1, judged by the runner', async (t) => {
+  // The query sleeps past the limit: the checks are not what max_latency measures.
+  const { result, service } = await probe({ url: URL_PLAIN, expect: { tables: ['core.users'], query: 'SELECT true FROM pg_sleep(0.3)', max_latency: '250ms' } })
+  t.equal(result.ok, true, result.error ?? '')
+  t.same(checkPairs(result), [
+    ['table:core.users', true],
+    ['query', true],
+    ['max_latency', true],
+  ])
+  t.match(detailOf(result, 'max_latency'), /^\d.* to connect, log in and SELECT 1 \(limit 250ms\)$/)
+  t.ok(result.durationSeconds > 0.3, 'the whole run took longer than the limit')
+  t.same(postgres.checkNames(service as never), ['table:core.users', 'query'], 'the kind does not list it: the runner adds it')
+  t.type(result.info.latency_ms, 'number')
+
+  const slow = await probe({ url: URL_PLAIN, expect: { max_latency: '1ms' } })
+  t.equal(slow.result.ok, false)
+  t.equal(slow.result.reason, 'expectation')
+  t.same(checkPairs(slow.result), [['max_latency', false]])
 })
 
 t.test('config validation', async (t) => {

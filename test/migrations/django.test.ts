@@ -6,38 +6,23 @@
 // the project), migrated for real step by step. After each step the reader's
 // pending list is also compared with Django's own `showmigrations`.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import pg from 'pg'
 import t, { type Test } from 'tap'
-import { django } from '../src/migrations/django.js'
-import type { MigrationStatus } from '../src/migrations/types.js'
+import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
+import { none, scratch, statusOf, withoutNotes } from './harness.js'
 
-const DB = `gt_mig_django_${randomBytes(4).toString('hex')}`
-const URL = `postgresql://postgres@127.0.0.1:5432/${DB}`
-const ROOT = mkdtempSync(join(tmpdir(), 'gt-django-'))
+const scratchDb = scratch('django')
+let DB = ''
+const ROOT = scratchDb.newDir()
 
-async function sql<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, database = DB): Promise<R[]> {
-  const client = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database })
-  await client.connect()
-  try {
-    return (await client.query<R>(text)).rows
-  } finally {
-    await client.end()
-  }
+async function sql<R>(text: string): Promise<R[]> {
+  return (await scratchDb.sql(DB, text)).rows as R[]
 }
 
-async function read(dir = ROOT): Promise<MigrationStatus> {
-  const client = new pg.Client({ connectionString: URL })
-  await client.connect()
-  try {
-    return await django.read(client, { tool: 'django', dir })
-  } finally {
-    await client.end()
-  }
+function read(dir = ROOT): Promise<MigrationStatus> {
+  return scratchDb.read(DB, { tool: 'django', dir })
 }
 
 // One Python process runs every management command through call_command (a
@@ -122,17 +107,19 @@ async function newestAppliedMs(): Promise<number> {
   return Math.round(rows[0]!.ms)
 }
 
+const status = statusOf('django', {})
+
 async function expectStatus(t: Test, got: MigrationStatus, want: Partial<MigrationStatus> & { names: MigrationStatus['names'] }): Promise<void> {
-  const { notes: _notes, lastAppliedAt, ...rest } = got
+  const { lastAppliedAt, ...rest } = withoutNotes(got)
+  // Through JSON, so that an undefined `current` must be absent on both sides.
   const plain = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown
-  t.strictSame(plain(rest), plain({ tool: 'django', failed: 0, checksumMismatch: 0, dirReadable: true, ...want }), 'every field')
+  t.strictSame(plain(rest), plain(status(want)), 'every field')
   if (want.applied === 0) t.equal(lastAppliedAt, undefined, 'no lastAppliedAt')
   else t.equal(lastAppliedAt, await newestAppliedMs(), 'lastAppliedAt = max(applied)')
 }
-const noNames = { pending: [], failed: [], unknown: [], checksumMismatch: [] }
 
 t.before(async () => {
-  await sql(`CREATE DATABASE ${DB}`, 'postgres')
+  DB = await scratchDb.newDb()
   write(
     'settings.py',
     `SECRET_KEY = 'test'
@@ -162,8 +149,7 @@ t.teardown(async () => {
     driver.stdin.end()
     await new Promise((resolve) => driver!.once('close', resolve))
   }
-  await sql(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`, 'postgres')
-  rmSync(ROOT, { recursive: true, force: true })
+  await scratchDb.cleanup()
 })
 
 t.test('a real Django project, step by step', async (t) => {
@@ -171,14 +157,14 @@ t.test('a real Django project, step by step', async (t) => {
 
   // Never migrated: no django_migrations table.
   let s = await read()
-  await expectStatus(t, s, { applied: 0, available: 4, pending: 4, unknown: 0, heads: 1, names: { ...noNames, pending: all } })
+  await expectStatus(t, s, { applied: 0, available: 4, pending: 4, unknown: 0, heads: 1, names: { ...none, pending: all } })
   t.match(s.notes, [/history table django_migrations absent: nothing applied/])
   t.notOk(s.notes.some((n) => /_helpers|README/.test(n)), 'files Django skips are skipped silently')
 
   // Part of one app, then the other app pending too.
   await manage('migrate', 'shop', '0002')
   s = await read()
-  await expectStatus(t, s, { applied: 2, available: 4, pending: 2, unknown: 0, heads: 1, current: 'shop.0002_item_price', names: { ...noNames, pending: ['news.0001_initial', 'shop.0003_item_sku'] } })
+  await expectStatus(t, s, { applied: 2, available: 4, pending: 2, unknown: 0, heads: 1, current: 'shop.0002_item_price', names: { ...none, pending: ['news.0001_initial', 'shop.0003_item_sku'] } })
   t.same(s.names.pending, await djangoPending(), 'as showmigrations says')
   t.same(s.notes, [])
 
@@ -186,17 +172,17 @@ t.test('a real Django project, step by step', async (t) => {
   // ghosts). The plan runs the leaf nodes in key order: contenttypes, news, shop.
   await manage('migrate')
   s = await read()
-  await expectStatus(t, s, { applied: 4, available: 4, pending: 0, unknown: 0, heads: 1, current: 'shop.0003_item_sku', names: noNames })
+  await expectStatus(t, s, { applied: 4, available: 4, pending: 0, unknown: 0, heads: 1, current: 'shop.0003_item_sku', names: none })
   t.same(s.notes, [`rows of apps outside ${ROOT} not counted: contenttypes`])
 
   // One app pending: a migration file added after migrating.
   migration('shop', '0004_item_note', ['0003_item_sku'], addField('item', 'note'))
   s = await read()
-  await expectStatus(t, s, { applied: 4, available: 5, pending: 1, unknown: 0, heads: 1, current: 'shop.0003_item_sku', names: { ...noNames, pending: ['shop.0004_item_note'] } })
+  await expectStatus(t, s, { applied: 4, available: 5, pending: 1, unknown: 0, heads: 1, current: 'shop.0003_item_sku', names: { ...none, pending: ['shop.0004_item_note'] } })
   t.same(s.names.pending, await djangoPending(), 'as showmigrations says')
   await manage('migrate')
   s = await read()
-  await expectStatus(t, s, { applied: 5, available: 5, pending: 0, unknown: 0, heads: 1, current: 'shop.0004_item_note', names: noNames })
+  await expectStatus(t, s, { applied: 5, available: 5, pending: 0, unknown: 0, heads: 1, current: 'shop.0004_item_note', names: none })
 
   // Squashed: squashmigrations writes 0001_squashed_0004_item_note with
   // `replaces` all four; all replaced are applied, so the squash is applied
@@ -204,39 +190,39 @@ t.test('a real Django project, step by step', async (t) => {
   await manage('squashmigrations', 'shop', '0004', '--no-input')
   t.ok(readdirSync(join(ROOT, 'shop/migrations')).includes('0001_squashed_0004_item_note.py'))
   s = await read()
-  await expectStatus(t, s, { applied: 2, available: 2, pending: 0, unknown: 0, heads: 1, current: 'shop.0004_item_note', names: noNames })
+  await expectStatus(t, s, { applied: 2, available: 2, pending: 0, unknown: 0, heads: 1, current: 'shop.0004_item_note', names: none })
   // migrate records the squash itself (executor.check_replacements).
   await manage('migrate')
   t.equal((await sql(`SELECT 1 FROM django_migrations WHERE app = 'shop' AND name = '0001_squashed_0004_item_note'`)).length, 1)
   s = await read()
-  await expectStatus(t, s, { applied: 2, available: 2, pending: 0, unknown: 0, heads: 1, current: 'shop.0001_squashed_0004_item_note', names: noNames })
+  await expectStatus(t, s, { applied: 2, available: 2, pending: 0, unknown: 0, heads: 1, current: 'shop.0001_squashed_0004_item_note', names: none })
 
   // Partially applied squash (one replaced row gone): Django drops the
   // squash from the graph, even with its own row, and uses the replaced ones.
   await sql(`DELETE FROM django_migrations WHERE app = 'shop' AND name = '0004_item_note'`)
   s = await read()
-  await expectStatus(t, s, { applied: 4, available: 5, pending: 1, unknown: 0, heads: 1, current: 'shop.0001_squashed_0004_item_note', names: { ...noNames, pending: ['shop.0004_item_note'] } })
+  await expectStatus(t, s, { applied: 4, available: 5, pending: 1, unknown: 0, heads: 1, current: 'shop.0001_squashed_0004_item_note', names: { ...none, pending: ['shop.0004_item_note'] } })
   t.same(s.names.pending, await djangoPending(), 'as showmigrations says')
   t.match(s.notes, [/outside/, /squashed migration shop.0001_squashed_0004_item_note partially applied/])
   await manage('migrate', 'shop', '--fake')
   s = await read()
-  await expectStatus(t, s, { applied: 2, available: 2, pending: 0, unknown: 0, heads: 1, current: 'shop.0004_item_note', names: noNames })
+  await expectStatus(t, s, { applied: 2, available: 2, pending: 0, unknown: 0, heads: 1, current: 'shop.0004_item_note', names: none })
 
   // None of the replaced applied: the squash is the node, and pending.
   await sql(`DELETE FROM django_migrations WHERE app = 'shop'`)
   s = await read()
-  await expectStatus(t, s, { applied: 1, available: 2, pending: 1, unknown: 0, heads: 1, current: 'news.0001_initial', names: { ...noNames, pending: ['shop.0001_squashed_0004_item_note'] } })
+  await expectStatus(t, s, { applied: 1, available: 2, pending: 1, unknown: 0, heads: 1, current: 'news.0001_initial', names: { ...none, pending: ['shop.0001_squashed_0004_item_note'] } })
   t.same(s.names.pending, await djangoPending(), 'as showmigrations says')
   await manage('migrate', 'shop', '--fake')
   s = await read()
-  await expectStatus(t, s, { applied: 2, available: 2, pending: 0, unknown: 0, heads: 1, current: 'shop.0001_squashed_0004_item_note', names: noNames })
+  await expectStatus(t, s, { applied: 2, available: 2, pending: 0, unknown: 0, heads: 1, current: 'shop.0001_squashed_0004_item_note', names: none })
 
   // A ghost: a migration applied for real, then its file deleted.
   migration('news', '0002_post_views', ['0001_initial'], addField('post', 'views'))
   await manage('migrate', 'news')
   unlinkSync(join(ROOT, 'blog/migrations/0002_post_views.py'))
   s = await read()
-  await expectStatus(t, s, { applied: 3, available: 2, pending: 0, unknown: 1, heads: 1, current: 'news.0002_post_views', names: { ...noNames, unknown: ['news.0002_post_views'] } })
+  await expectStatus(t, s, { applied: 3, available: 2, pending: 0, unknown: 1, heads: 1, current: 'news.0002_post_views', names: { ...none, unknown: ['news.0002_post_views'] } })
   t.match(s.notes, [/outside/, /django_migrations names migrations not on disk: news.0002_post_views/])
 })
 

@@ -2,50 +2,38 @@
 // database carrying golang-migrate's and Prisma's history tables (exact DDL
 // of each tool, cited in their readers), gauges on the metrics, findings in
 // check's report, and no zeros when the database is down.
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import pg from 'pg'
-import { Registry } from 'prom-client'
 import t from 'tap'
-import { main, type Io } from '../src/cli.js'
-import { loadConfig } from '../src/config/load.js'
-import { Engine } from '../src/engine.js'
-import { silentLogger } from '../src/log.js'
-import { registerResultMetrics } from '../src/metrics.js'
-import { writeConfig } from './helpers/config.js'
-import { find, parseExposition, value } from './helpers/metrics.js'
-import { closedPort } from './helpers/servers.js'
-import { PROBE_KINDS } from '../probes/index.js'
+import { PROBE_KINDS } from '../../probes/index.js'
+import { main, type Io } from '../../src/cli.js'
+import { loadConfig } from '../../src/config/load.js'
+import { writeConfig } from '../helpers/config.js'
+import { find, parseExposition, value } from '../helpers/metrics.js'
+import { harness as round } from '../helpers/round.js'
+import { closedPort } from '../helpers/servers.js'
+import { scratch } from './harness.js'
 
-const DB = `gt_mig_probe_${randomBytes(4).toString('hex')}`
+const scratchDb = scratch('probe')
+let DB = ''
 const url = (db: string, port = 5432) => `postgres://postgres@127.0.0.1:${port}/${db}`
 
-async function sql(db: string, text: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: url(db) })
-  await client.connect()
-  try {
-    return await client.query(text, params)
-  } finally {
-    await client.end()
-  }
-}
-
 t.before(async () => {
-  await sql('postgres', `CREATE DATABASE ${DB}`)
+  DB = await scratchDb.newDb()
+  const sql = (text: string, params: unknown[] = []) => scratchDb.sql(DB, text, params)
   // golang-migrate: ensureVersionTable + SetVersion(2, false).
-  await sql(DB, 'CREATE TABLE IF NOT EXISTS "schema_migrations" (version bigint not null primary key, dirty boolean not null)')
-  await sql(DB, 'INSERT INTO schema_migrations (version, dirty) VALUES (2, false)')
+  await sql('CREATE TABLE IF NOT EXISTS "schema_migrations" (version bigint not null primary key, dirty boolean not null)')
+  await sql('INSERT INTO schema_migrations (version, dirty) VALUES (2, false)')
   // Prisma: _prisma_migrations as prisma-engines creates it; one applied, one failed.
   await sql(
-    DB,
     `CREATE TABLE _prisma_migrations (id VARCHAR(36) PRIMARY KEY NOT NULL, checksum VARCHAR(64) NOT NULL, finished_at TIMESTAMPTZ,
       migration_name VARCHAR(255) NOT NULL, logs TEXT, rolled_back_at TIMESTAMPTZ, started_at TIMESTAMPTZ NOT NULL DEFAULT now(), applied_steps_count INTEGER NOT NULL DEFAULT 0)`,
   )
-  await sql(DB, `INSERT INTO _prisma_migrations VALUES ('a', $1, '2026-11-01T10:00:00Z', '20261101_init', NULL, NULL, '2026-11-01T10:00:00Z', 1)`, [sha(INIT_SQL)])
-  await sql(DB, `INSERT INTO _prisma_migrations VALUES ('b', $1, NULL, '20261102_users', 'ERROR: relation exists', NULL, '2026-11-02T10:00:00Z', 0)`, [sha(USERS_SQL)])
+  await sql(`INSERT INTO _prisma_migrations VALUES ('a', $1, '2026-11-01T10:00:00Z', '20261101_init', NULL, NULL, '2026-11-01T10:00:00Z', 1)`, [sha(INIT_SQL)])
+  await sql(`INSERT INTO _prisma_migrations VALUES ('b', $1, NULL, '20261102_users', 'ERROR: relation exists', NULL, '2026-11-02T10:00:00Z', 0)`, [sha(USERS_SQL)])
 })
-t.teardown(() => sql('postgres', `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`))
+t.teardown(scratchDb.cleanup)
 
 const INIT_SQL = 'CREATE TABLE a (id int);\n'
 const USERS_SQL = 'CREATE TABLE users (id int);\n'
@@ -71,21 +59,21 @@ services:
   return { dir, file }
 }
 
+/** One scheduled round of the config, as the daemon runs it, and the metrics it leaves. */
 async function metricsOf(file: string) {
-  const config = await loadConfig(file, PROBE_KINDS, {})
-  const engine = new Engine(config, silentLogger)
-  const registry = new Registry()
-  registerResultMetrics(registry, () => engine.store.snapshot(), { counters: true })
-  await engine.runAll()
-  return { samples: parseExposition(await registry.metrics()), engine }
+  const run = round(await loadConfig(file, PROBE_KINDS, {}))
+  const snapshot = await run.runAll()
+  return { samples: parseExposition(await run.registry.metrics()), snapshot }
 }
 
 t.test('each tool its gauges, relative dirs starting at the config file', async (t) => {
   const { file } = project()
-  const { samples: s } = await metricsOf(file)
+  const { samples: s, snapshot } = await metricsOf(file)
   const gm = { service: 'db', tool: 'golang-migrate' }
   const pr = { service: 'db', tool: 'prisma' }
   t.equal(value(s, 'groundtruth_service_up', { service: 'db' }), 1, 'pending migrations do not make the database down')
+  const facts = snapshot.records[0]!.last!.facts.migrations!
+  t.same(facts.map((m) => [m.tool, m.names.pending, m.names.failed]), [['golang-migrate', ['3'], []], ['prisma', ['20261103_posts'], ['20261102_users']]], "the run's facts")
   t.same(
     ['applied', 'available', 'pending', 'failed', 'unknown', 'checksum_mismatch', 'heads', 'read_ok'].map((m) => value(s, `groundtruth_migration_${m}`, gm)),
     [2, 3, 1, 0, 0, 0, 1, 1],
@@ -117,7 +105,7 @@ t.test('check and report name the pending and failed migrations', async (t) => {
 
 t.test('a missing directory is a finding; a down database emits no migration gauges', async (t) => {
   const { file, dir } = project()
-  writeFileSync(file, (await import('node:fs')).readFileSync(file, 'utf8').replace('dir: db/migrations', 'dir: db/nowhere'))
+  writeFileSync(file, readFileSync(file, 'utf8').replace('dir: db/migrations', 'dir: db/nowhere'))
   const { samples: s } = await metricsOf(file)
   const gm = { service: 'db', tool: 'golang-migrate' }
   t.equal(value(s, 'groundtruth_migration_read_ok', gm), 0)
@@ -127,8 +115,9 @@ t.test('a missing directory is a finding; a down database emits no migration gau
   t.same(find(s, 'groundtruth_migration_pending', gm), [])
 
   const down = project(await closedPort())
-  const { samples: d } = await metricsOf(down.file)
+  const { samples: d, snapshot } = await metricsOf(down.file)
   t.equal(value(d, 'groundtruth_service_up', { service: 'db' }), 0)
+  t.same(snapshot.records[0]!.last!.facts, {}, 'a run that did not reach the database has no migration facts')
   t.same(d.filter((x) => x.name.startsWith('groundtruth_migration_')), [], 'no zeros that would look healthy')
   t.ok(dir)
 })

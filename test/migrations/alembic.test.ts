@@ -4,52 +4,33 @@
 // a project in a temp dir with revision files written here with fixed ids,
 // upgraded for real step by step, and read after each step.
 import { execFile } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import pg from 'pg'
 import t, { type Test } from 'tap'
-import { alembic } from '../src/migrations/alembic.js'
-import type { MigrationStatus } from '../src/migrations/types.js'
+import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
+import { none, scratch, statusOf, withoutNotes } from './harness.js'
 
 const run = promisify(execFile)
-const DB = `gt_mig_alembic_${randomBytes(4).toString('hex')}`
-const URL = `postgresql://postgres@127.0.0.1:5432/${DB}`
-const ROOT = mkdtempSync(join(tmpdir(), 'gt-alembic-'))
+const scratchDb = scratch('alembic')
+let DB = ''
+const ROOT = scratchDb.newDir()
 const SCRIPTS = join(ROOT, 'migrations')
 const VERSIONS = join(SCRIPTS, 'versions')
 
-async function admin(sql: string, database = 'postgres'): Promise<void> {
-  const client = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
-  }
+function read(spec: { dir?: string; table?: string; schema?: string } = {}): Promise<MigrationStatus> {
+  return scratchDb.read(DB, { tool: 'alembic', dir: spec.dir ?? SCRIPTS, table: spec.table, schema: spec.schema })
 }
 
-async function read(spec: { dir?: string; table?: string; schema?: string } = {}): Promise<MigrationStatus> {
-  const client = new pg.Client({ connectionString: URL })
-  await client.connect()
-  try {
-    return await alembic.read(client, { tool: 'alembic', dir: spec.dir ?? SCRIPTS, table: spec.table, schema: spec.schema })
-  } finally {
-    await client.end()
-  }
-}
-
+/** An alembic.ini for the test database (created in `before`). */
 function ini(name: string, extra = ''): string {
   const path = join(ROOT, name)
-  writeFileSync(path, `[alembic]\nscript_location = ${SCRIPTS}\nsqlalchemy.url = ${URL}\n${extra}\n`)
+  writeFileSync(path, `[alembic]\nscript_location = ${SCRIPTS}\nsqlalchemy.url = ${scratchDb.url(DB)}\n${extra}\n`)
   return path
 }
-const INI = ini('alembic.ini')
 
 async function alembicCmd(...args: string[]): Promise<void> {
-  await run('/usr/bin/python3', ['-m', 'alembic', '-c', INI, ...args], { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } })
+  await run('/usr/bin/python3', ['-m', 'alembic', '-c', ini('alembic.ini'), ...args], { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } })
 }
 
 /** A revision file; `typed` writes the newer template's annotated form. */
@@ -65,17 +46,17 @@ function revision(id: string, down: string | string[] | null, opts: { typed?: bo
   )
 }
 
+const status = statusOf('alembic', {})
+
 function expectStatus(t: Test, got: MigrationStatus, want: Partial<MigrationStatus> & { names: MigrationStatus['names'] }): void {
-  const { notes: _notes, ...rest } = got
   // Through JSON, so that an undefined `current` must be absent on both sides.
   const plain = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown
-  t.strictSame(plain(rest), plain({ tool: 'alembic', failed: 0, checksumMismatch: 0, dirReadable: true, ...want }), 'every field')
+  t.strictSame(plain(withoutNotes(got)), plain(status(want)), 'every field')
   t.equal(got.lastAppliedAt, undefined, 'alembic_version keeps no timestamps')
 }
-const noNames = { pending: [], failed: [], unknown: [], checksumMismatch: [] }
 
 t.before(async () => {
-  await admin(`CREATE DATABASE ${DB}`)
+  DB = await scratchDb.newDb()
   mkdirSync(VERSIONS, { recursive: true })
   writeFileSync(
     join(SCRIPTS, 'env.py'),
@@ -102,26 +83,23 @@ with engine.connect() as connection:
   revision('a3000000003', 'a2000000002')
 })
 
-t.teardown(async () => {
-  await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
-  rmSync(ROOT, { recursive: true, force: true })
-})
+t.teardown(scratchDb.cleanup)
 
 t.test('a real alembic history, step by step', async (t) => {
   // Nothing run yet: no alembic_version table.
   let s = await read()
-  expectStatus(t, s, { applied: 0, available: 3, pending: 3, unknown: 0, heads: 1, current: undefined, names: { ...noNames, pending: ['a1000000001', 'a2000000002', 'a3000000003'] } })
+  expectStatus(t, s, { applied: 0, available: 3, pending: 3, unknown: 0, heads: 1, current: undefined, names: { ...none, pending: ['a1000000001', 'a2000000002', 'a3000000003'] } })
   t.match(s.notes, [/history table alembic_version absent: nothing applied/])
 
   // One pending.
   await alembicCmd('upgrade', 'a2000000002')
   s = await read()
-  expectStatus(t, s, { applied: 2, available: 3, pending: 1, unknown: 0, heads: 1, current: 'a2000000002', names: { ...noNames, pending: ['a3000000003'] } })
+  expectStatus(t, s, { applied: 2, available: 3, pending: 1, unknown: 0, heads: 1, current: 'a2000000002', names: { ...none, pending: ['a3000000003'] } })
 
   // Clean head; dir given as the versions directory itself reads the same.
   await alembicCmd('upgrade', 'head')
   s = await read()
-  expectStatus(t, s, { applied: 3, available: 3, pending: 0, unknown: 0, heads: 1, current: 'a3000000003', names: noNames })
+  expectStatus(t, s, { applied: 3, available: 3, pending: 0, unknown: 0, heads: 1, current: 'a3000000003', names: none })
   t.same(s.notes, [])
   t.same(await read({ dir: VERSIONS }), s, 'dir = versions/ reads the same')
 
@@ -129,36 +107,36 @@ t.test('a real alembic history, step by step', async (t) => {
   revision('b1000000001', 'a3000000003')
   revision('c1000000001', 'a3000000003', { typed: true })
   s = await read()
-  expectStatus(t, s, { applied: 3, available: 5, pending: 2, unknown: 0, heads: 2, current: 'a3000000003', names: { ...noNames, pending: ['b1000000001', 'c1000000001'] } })
+  expectStatus(t, s, { applied: 3, available: 5, pending: 2, unknown: 0, heads: 2, current: 'a3000000003', names: { ...none, pending: ['b1000000001', 'c1000000001'] } })
   t.match(s.notes, [/2 heads in the revision files/])
   await alembicCmd('upgrade', 'heads')
   s = await read()
-  expectStatus(t, s, { applied: 5, available: 5, pending: 0, unknown: 0, heads: 2, current: 'b1000000001,c1000000001', names: noNames })
+  expectStatus(t, s, { applied: 5, available: 5, pending: 0, unknown: 0, heads: 2, current: 'b1000000001,c1000000001', names: none })
   t.match(s.notes, [/2 applied heads/, /2 heads in the revision files/])
 
   // A merge revision: one head again, pending until upgraded.
   revision('m1000000001', ['b1000000001', 'c1000000001'])
   s = await read()
-  expectStatus(t, s, { applied: 5, available: 6, pending: 1, unknown: 0, heads: 1, current: 'b1000000001,c1000000001', names: { ...noNames, pending: ['m1000000001'] } })
+  expectStatus(t, s, { applied: 5, available: 6, pending: 1, unknown: 0, heads: 1, current: 'b1000000001,c1000000001', names: { ...none, pending: ['m1000000001'] } })
   await alembicCmd('upgrade', 'head')
   s = await read()
-  expectStatus(t, s, { applied: 6, available: 6, pending: 0, unknown: 0, heads: 1, current: 'm1000000001', names: noNames })
+  expectStatus(t, s, { applied: 6, available: 6, pending: 0, unknown: 0, heads: 1, current: 'm1000000001', names: none })
 
   // A ghost: a separate branch applied for real, then its file deleted.
   revision('g1000000001', null, { labels: ['ghost'] })
   s = await read()
-  expectStatus(t, s, { applied: 6, available: 7, pending: 1, unknown: 0, heads: 2, current: 'm1000000001', names: { ...noNames, pending: ['g1000000001'] } })
+  expectStatus(t, s, { applied: 6, available: 7, pending: 1, unknown: 0, heads: 2, current: 'm1000000001', names: { ...none, pending: ['g1000000001'] } })
   await alembicCmd('upgrade', 'ghost@head')
   s = await read()
-  expectStatus(t, s, { applied: 7, available: 7, pending: 0, unknown: 0, heads: 2, current: 'g1000000001,m1000000001', names: noNames })
+  expectStatus(t, s, { applied: 7, available: 7, pending: 0, unknown: 0, heads: 2, current: 'g1000000001,m1000000001', names: none })
   unlinkSync(join(VERSIONS, 'g1000000001_step.py'))
   s = await read()
-  expectStatus(t, s, { applied: 7, available: 6, pending: 0, unknown: 1, heads: 1, current: 'g1000000001,m1000000001', names: { ...noNames, unknown: ['g1000000001'] } })
+  expectStatus(t, s, { applied: 7, available: 6, pending: 0, unknown: 1, heads: 1, current: 'g1000000001,m1000000001', names: { ...none, unknown: ['g1000000001'] } })
   t.match(s.notes, [/alembic_version names revisions not on disk: g1000000001/, /2 applied heads/])
 })
 
 t.test('a renamed version table in another schema', async (t) => {
-  await admin('CREATE SCHEMA "Audit"', DB)
+  await scratchDb.sql(DB, 'CREATE SCHEMA "Audit"')
   const custom = ini('custom.ini', 'version_table = my_versions\nversion_table_schema = Audit')
   await run('/usr/bin/python3', ['-m', 'alembic', '-c', custom, 'stamp', 'a1000000001'], { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } })
   const s = await read({ table: 'my_versions', schema: 'Audit' })
@@ -169,7 +147,7 @@ t.test('a renamed version table in another schema', async (t) => {
     unknown: 0,
     heads: 1,
     current: 'a1000000001',
-    names: { ...noNames, pending: ['a2000000002', 'a3000000003', 'b1000000001', 'c1000000001', 'm1000000001'] },
+    names: { ...none, pending: ['a2000000002', 'a3000000003', 'b1000000001', 'c1000000001', 'm1000000001'] },
   })
   // The default table in the same database is a different history.
   t.equal((await read()).current, 'g1000000001,m1000000001')
@@ -205,8 +183,8 @@ t.test('parsing: multi-line merge tuples, depends_on by branch label, comments, 
   file('notes.py', `print("no revision here")\n`)
   file('.#lock.py', `revision = 'x'\n`)
   // The table as Alembic creates it (alembic/runtime/migration.py), in a schema of its own.
-  await admin('CREATE SCHEMA parse; CREATE TABLE parse.alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))', DB)
-  await admin(`INSERT INTO parse.alembic_version VALUES ('p1')`, DB)
+  await scratchDb.sql(DB, 'CREATE SCHEMA parse; CREATE TABLE parse.alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))')
+  await scratchDb.sql(DB, `INSERT INTO parse.alembic_version VALUES ('p1')`)
   const s = await read({ dir, schema: 'parse' })
   expectStatus(t, s, {
     applied: 3,
@@ -215,7 +193,7 @@ t.test('parsing: multi-line merge tuples, depends_on by branch label, comments, 
     unknown: 0,
     heads: 2,
     current: 'p1',
-    names: { ...noNames, pending: ['abc123', 'p2', 'p3'] },
+    names: { ...none, pending: ['abc123', 'p2', 'p3'] },
   })
   t.match(s.notes, [/not a revision file \(no revision id\): notes.py/, /2 heads in the revision files/])
 })

@@ -8,10 +8,8 @@
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { typeorm as reader } from '../src/migrations/typeorm.js'
-import type { MigrationStatus } from '../src/migrations/types.js'
-import { expectStatus, none, type Expect } from './helpers/migration-status.js'
-import { scratch } from './helpers/scratch-db.js'
+import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
+import { expectStatus, none, scratch, type Expect } from './harness.js'
 
 const scratchDb = scratch('torm')
 const { newDb, withClient } = scratchDb
@@ -59,7 +57,7 @@ async function insert(db: string, names: string[], table = '"migrations"'): Prom
 }
 
 function read(db: string, dir: string, more: { table?: string; schema?: string } = {}): Promise<MigrationStatus> {
-  return withClient(db, (c) => reader.read(c, { tool: 'typeorm', dir, ...more }))
+  return scratchDb.read(db, { tool: 'typeorm', dir, ...more })
 }
 
 const check = (t: Test, s: MigrationStatus, e: Expect) => expectStatus(t, 'typeorm', s, e)

@@ -9,9 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import t from 'tap'
-import type { ProbeResult } from '../src/runner.js'
-import { startCluster, type Cluster } from './helpers/pg-cluster.js'
-import { checkPairs, clientSockets, runService, settle, socketHandles } from './helpers/probe-run.js'
+import type { ProbeResult } from '../../src/runner.js'
+import { startCluster, type Cluster } from '../helpers/pg-cluster.js'
+import { checkPairs, runService } from '../helpers/probe-run.js'
+import { clientSockets, settle, socketHandles } from '../helpers/sockets.js'
 
 /** A CA that signed nothing the server has (EC: quicker to make than makeCert's RSA). */
 function unrelatedCa(): string {

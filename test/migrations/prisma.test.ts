@@ -2,18 +2,17 @@
 // run here: each case creates `_prisma_migrations` with the exact DDL of
 // prisma-engines (flavour/postgres.rs create_migrations_table) in its own schema
 // and writes rows as `migrate deploy` / `migrate resolve` leave them.
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { createHash } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import pg from 'pg'
 import t from 'tap'
-import { prisma, prismaScriptMatchesChecksum } from '../src/migrations/prisma.js'
-import type { MigrationStatus } from '../src/migrations/types.js'
+import { prismaChecksums } from '../../probes/postgres/migrations/prisma.js'
+import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
+import { scratch, statusOf, withoutNotes } from './harness.js'
 
-const DB = `gt_mig_prisma_${randomBytes(4).toString('hex')}`
-const conn = (database: string) => `postgres://postgres@127.0.0.1:5432/${database}?sslmode=disable`
-const root = mkdtempSync(join(tmpdir(), 'gt-prisma-'))
+const scratchDb = scratch('prisma')
+let DB = ''
+const root = scratchDb.newDir()
 const dir = join(root, 'migrations')
 
 const INIT = '20240101000000_init'
@@ -30,28 +29,10 @@ const T1 = Date.UTC(2024, 0, 1, 10, 0, 0)
 const T2 = Date.UTC(2024, 0, 2, 10, 0, 0)
 const T3 = Date.UTC(2024, 0, 3, 10, 0, 0, 123)
 
-/** One connection to the test database for the setup statements (opened in before, ended in teardown). */
-let shared: pg.Client | undefined
+const sql = (text: string, params: unknown[] = []) => scratchDb.sql(DB, text, params)
 
-async function sql(text: string, params: unknown[] = [], database = DB) {
-  if (database === DB && shared) return shared.query(text, params)
-  const client = new pg.Client({ connectionString: conn(database) })
-  await client.connect()
-  try {
-    return await client.query(text, params)
-  } finally {
-    await client.end()
-  }
-}
-
-async function read(schema: string | undefined, migrationsDir = dir): Promise<MigrationStatus> {
-  const client = new pg.Client({ connectionString: conn(DB) })
-  await client.connect()
-  try {
-    return await prisma.read(client, { tool: 'prisma', dir: migrationsDir, ...(schema ? { schema } : {}) })
-  } finally {
-    await client.end()
-  }
+function read(schema: string | undefined, migrationsDir = dir): Promise<MigrationStatus> {
+  return scratchDb.read(DB, { tool: 'prisma', dir: migrationsDir, ...(schema ? { schema } : {}) })
 }
 
 /** `_prisma_migrations` exactly as prisma-engines creates it, in `schema`. */
@@ -99,22 +80,10 @@ async function insert(schema: string, recs: Rec[]) {
   }
 }
 
-function status(fields: Partial<MigrationStatus>): Omit<MigrationStatus, 'notes'> {
-  return {
-    tool: 'prisma', applied: 0, available: 3, pending: 0, failed: 0, unknown: 0, checksumMismatch: 0, heads: 1,
-    names: { pending: [], failed: [], unknown: [], checksumMismatch: [] }, dirReadable: true, ...fields,
-  }
-}
-
-function withoutNotes(st: MigrationStatus) {
-  const { notes: _notes, ...rest } = st
-  return rest
-}
+const status = statusOf('prisma', { available: 3, heads: 1 })
 
 t.before(async () => {
-  await sql(`CREATE DATABASE ${DB}`, [], 'postgres')
-  shared = new pg.Client({ connectionString: conn(DB) })
-  await shared.connect()
+  DB = await scratchDb.newDb()
   for (const [name, text] of Object.entries(SQL)) {
     mkdirSync(join(dir, name), { recursive: true })
     writeFileSync(join(dir, name, 'migration.sql'), name === POSTS ? text.replace(/\n/g, '\r\n') : text)
@@ -122,21 +91,18 @@ t.before(async () => {
   writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "postgresql"\n')
 })
 
-t.teardown(async () => {
-  await shared?.end()
-  shared = undefined
-  await sql(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`, [], 'postgres')
-  rmSync(root, { recursive: true, force: true })
-})
+t.teardown(scratchDb.cleanup)
 
 t.test('checksum rule of prisma-engines checksum.rs', async (t) => {
+  const matches = (script: string, checksum: string) => prismaChecksums(script).includes(checksum)
   t.equal(sha('hello'), '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824')
-  t.ok(prismaScriptMatchesChecksum('ab\r\ncd\r\n', sha('ab\ncd\n')), 'CRLF file, LF checksum')
-  t.ok(prismaScriptMatchesChecksum('ab\ncd\n', sha('ab\r\ncd\r\n')), 'LF file, CRLF checksum')
-  t.notOk(prismaScriptMatchesChecksum('abc\n', sha('abc')), 'a real edit')
+  t.ok(matches('ab\r\ncd\r\n', sha('ab\ncd\n')), 'CRLF file, LF checksum')
+  t.ok(matches('ab\ncd\n', sha('ab\r\ncd\r\n')), 'LF file, CRLF checksum')
+  t.notOk(matches('abc\n', sha('abc')), 'a real edit')
   const old = [...createHash('sha256').update('abcd').digest()].map((b) => b.toString(16)).join('')
   t.ok(old.length < 64)
-  t.ok(prismaScriptMatchesChecksum('abcd', old), 'unpadded checksums of old engines')
+  t.ok(matches('abcd', old), 'unpadded checksums of old engines')
+  t.notOk(matches('abcd', ''), 'an empty checksum matches nothing')
 })
 
 t.test('clean: everything applied (default schema public)', async (t) => {

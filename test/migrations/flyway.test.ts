@@ -3,18 +3,16 @@
 // PostgreSQLDatabase.getRawCreateScript (flyway-database-postgresql) and inserts
 // rows as Flyway writes them (SQL / BASELINE / SCHEMA / DELETE / JDBC types,
 // checksum = CRC32 of the lines, signed).
-import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import pg from 'pg'
 import t from 'tap'
-import { flyway, flywayChecksum } from '../src/migrations/flyway.js'
-import type { MigrationStatus } from '../src/migrations/types.js'
+import { flywayChecksum } from '../../probes/postgres/migrations/flyway.js'
+import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
+import { names, scratch, statusOf, withoutNotes } from './harness.js'
 
-const DB = `gt_mig_flyway_${randomBytes(4).toString('hex')}`
-const conn = (database: string) => `postgres://postgres@127.0.0.1:5432/${database}?sslmode=disable`
-const root = mkdtempSync(join(tmpdir(), 'gt-flyway-'))
+const scratchDb = scratch('flyway')
+let DB = ''
+const root = scratchDb.newDir()
 const dir = join(root, 'db', 'migration')
 
 const SQL = {
@@ -28,29 +26,10 @@ const sum = (f: File) => flywayChecksum(SQL[f])
 const T = (day: number) => `2024-01-0${day} 10:00:00`
 const MS = (day: number) => Date.UTC(2024, 0, day, 10, 0, 0)
 
-/** One connection to the test database for the setup statements (opened in before, ended in teardown). */
-let shared: pg.Client | undefined
+const sql = (text: string, params: unknown[] = []) => scratchDb.sql(DB, text, params)
 
-async function sql(text: string, params: unknown[] = [], database = DB) {
-  if (database === DB && shared) return shared.query(text, params)
-  const client = new pg.Client({ connectionString: conn(database) })
-  await client.connect()
-  try {
-    return await client.query(text, params)
-  } finally {
-    await client.end()
-  }
-}
-
-async function read(schema?: string, migrationsDir = dir): Promise<MigrationStatus> {
-  const client = new pg.Client({ connectionString: conn(DB) })
-  await client.connect()
-  try {
-    await client.query(`SET TimeZone = 'UTC'`) // installed_on is read in the session's zone
-    return await flyway.read(client, { tool: 'flyway', dir: migrationsDir, ...(schema ? { schema } : {}) })
-  } finally {
-    await client.end()
-  }
+function read(schema?: string, migrationsDir = dir): Promise<MigrationStatus> {
+  return scratchDb.read(DB, { tool: 'flyway', dir: migrationsDir, ...(schema ? { schema } : {}) })
 }
 
 interface Rec {
@@ -95,22 +74,12 @@ const V11: Rec = { version: '1.1', description: 'add users', script: 'V1.1__add_
 const V2: Rec = { version: '2', description: 'posts', script: 'V2__posts.sql', checksum: sum('V2__posts.sql'), day: 3 }
 const RV: Rec = { version: null, description: 'views', script: 'R__views.sql', checksum: sum('R__views.sql'), day: 4 }
 
-function status(fields: Partial<MigrationStatus>): Omit<MigrationStatus, 'notes'> {
-  return {
-    tool: 'flyway', applied: 0, available: 4, pending: 0, failed: 0, unknown: 0, checksumMismatch: 0, heads: 1,
-    names: { pending: [], failed: [], unknown: [], checksumMismatch: [] }, dirReadable: true, ...fields,
-  }
-}
-function withoutNotes(st: MigrationStatus) {
-  const { notes: _notes, ...rest } = st
-  return rest
-}
-const names = (n: Partial<MigrationStatus['names']>) => ({ pending: [], failed: [], unknown: [], checksumMismatch: [], ...n })
+const status = statusOf('flyway', { available: 4, heads: 1 })
 
 t.before(async () => {
-  await sql(`CREATE DATABASE ${DB}`, [], 'postgres')
-  shared = new pg.Client({ connectionString: conn(DB) })
-  await shared.connect()
+  DB = await scratchDb.newDb()
+  // installed_on is read in the session's zone: every session of this database reads it in UTC.
+  await sql(`ALTER DATABASE ${DB} SET TimeZone = 'UTC'`)
   mkdirSync(join(dir, 'v1'), { recursive: true })
   writeFileSync(join(dir, 'V1__init.sql'), SQL['V1__init.sql'])
   writeFileSync(join(dir, 'v1', 'V1.1__add_users.sql'), SQL['V1.1__add_users.sql']) // locations are recursive
@@ -119,12 +88,7 @@ t.before(async () => {
   writeFileSync(join(dir, 'beforeMigrate.sql'), 'SELECT 1;\n') // a callback, not a migration
 })
 
-t.teardown(async () => {
-  await shared?.end()
-  shared = undefined
-  await sql(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`, [], 'postgres')
-  rmSync(root, { recursive: true, force: true })
-})
+t.teardown(scratchDb.cleanup)
 
 t.test('checksum of ChecksumCalculator: CRC32 over lines, signed, BOM and line endings ignored', async (t) => {
   t.equal(flywayChecksum('123456789'), -873187034) // CRC-32 check value 0xCBF43926 as a Java int

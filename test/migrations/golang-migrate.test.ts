@@ -2,42 +2,21 @@
 // CLI is not installed here: each case creates `schema_migrations` with the exact
 // DDL of database/postgres/postgres.go (ensureVersionTable) and writes the one row
 // as SetVersion does (TRUNCATE, then INSERT (version, dirty)).
-import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import pg from 'pg'
 import t from 'tap'
-import { golangMigrate } from '../src/migrations/golang-migrate.js'
-import type { MigrationStatus } from '../src/migrations/types.js'
+import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
+import { names, scratch, statusOf, withoutNotes } from './harness.js'
 
-const DB = `gt_mig_gomigrate_${randomBytes(4).toString('hex')}`
-const conn = (database: string) => `postgres://postgres@127.0.0.1:5432/${database}?sslmode=disable`
-const root = mkdtempSync(join(tmpdir(), 'gt-gomigrate-'))
+const scratchDb = scratch('gomigrate')
+let DB = ''
+const root = scratchDb.newDir()
 const dir = join(root, 'migrations')
 
-/** One connection to the test database for the setup statements (opened in before, ended in teardown). */
-let shared: pg.Client | undefined
+const sql = (text: string, params: unknown[] = []) => scratchDb.sql(DB, text, params)
 
-async function sql(text: string, params: unknown[] = [], database = DB) {
-  if (database === DB && shared) return shared.query(text, params)
-  const client = new pg.Client({ connectionString: conn(database) })
-  await client.connect()
-  try {
-    return await client.query(text, params)
-  } finally {
-    await client.end()
-  }
-}
-
-async function read(schema?: string, migrationsDir = dir, table?: string): Promise<MigrationStatus> {
-  const client = new pg.Client({ connectionString: conn(DB) })
-  await client.connect()
-  try {
-    return await golangMigrate.read(client, { tool: 'golang-migrate', dir: migrationsDir, ...(schema ? { schema } : {}), ...(table ? { table } : {}) })
-  } finally {
-    await client.end()
-  }
+function read(schema?: string, migrationsDir = dir, table?: string): Promise<MigrationStatus> {
+  return scratchDb.read(DB, { tool: 'golang-migrate', dir: migrationsDir, ...(schema ? { schema } : {}), ...(table ? { table } : {}) })
 }
 
 /** ensureVersionTable's DDL, then SetVersion(version, dirty) when a version is given. */
@@ -49,22 +28,10 @@ async function migrated(schema: string, version: number | undefined, dirty = fal
   await sql(`INSERT INTO "${schema}"."${table}" (version, dirty) VALUES ($1, $2)`, [version, dirty])
 }
 
-function status(fields: Partial<MigrationStatus>): Omit<MigrationStatus, 'notes'> {
-  return {
-    tool: 'golang-migrate', applied: 0, available: 3, pending: 0, failed: 0, unknown: 0, checksumMismatch: 0, heads: 1,
-    names: { pending: [], failed: [], unknown: [], checksumMismatch: [] }, dirReadable: true, ...fields,
-  }
-}
-function withoutNotes(st: MigrationStatus) {
-  const { notes: _notes, ...rest } = st
-  return rest
-}
-const names = (n: Partial<MigrationStatus['names']>) => ({ pending: [], failed: [], unknown: [], checksumMismatch: [], ...n })
+const status = statusOf('golang-migrate', { available: 3, heads: 1 })
 
 t.before(async () => {
-  await sql(`CREATE DATABASE ${DB}`, [], 'postgres')
-  shared = new pg.Client({ connectionString: conn(DB) })
-  await shared.connect()
+  DB = await scratchDb.newDb()
   mkdirSync(dir)
   for (const f of ['000001_init', '000002_users', '000010_posts']) {
     writeFileSync(join(dir, `${f}.up.sql`), 'SELECT 1;\n')
@@ -73,12 +40,7 @@ t.before(async () => {
   writeFileSync(join(dir, 'README.md'), 'not a migration\n')
 })
 
-t.teardown(async () => {
-  await shared?.end()
-  shared = undefined
-  await sql(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`, [], 'postgres')
-  rmSync(root, { recursive: true, force: true })
-})
+t.teardown(scratchDb.cleanup)
 
 t.test('clean: current version = newest file (default schema = current_schema())', async (t) => {
   await migrated('public', 10)
