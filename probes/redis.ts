@@ -46,10 +46,12 @@ export default defineProbe({
   settings,
 
   checkNames: (svc) => configured(svc.expect, ['role']),
+
   target(svc) {
     const ep = endpoint(svc.url)
     return `${formatEndpoint(ep)}/${ep.db}`
   },
+
   secrets: (svc, into) => into.addUrl(svc.url),
 
   async run(svc, ctx) {

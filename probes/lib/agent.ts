@@ -44,13 +44,15 @@ export async function probeAgent(url: string, tls: TlsSettings | undefined, sign
     }
     return socket
   }) as typeof agent.createConnection
-  let stop = () => {}
-  agent.close = () => {
+  const shutdown = () => {
     closed = true
-    stop()
     agent.destroy()
     for (const socket of sockets) socket.destroy()
   }
-  stop = onAbort(signal, () => agent.close())
+  const stopListening = onAbort(signal, shutdown)
+  agent.close = () => {
+    stopListening()
+    shutdown()
+  }
   return agent
 }

@@ -25,7 +25,7 @@ export function parseName(text: string, foldUnquoted = true): string[] | string 
   let i = 0
   const s = text.trim()
   if (!s) return 'expected a name, got an empty string'
-  while (i <= s.length) {
+  for (;;) {
     if (s[i] === '"') {
       let part = ''
       i++
@@ -52,9 +52,8 @@ export function parseName(text: string, foldUnquoted = true): string[] | string 
     }
     if (i === s.length) return parts
     if (s[i] !== '.') return `unexpected "${s[i]}" in "${text}"`
-    i++
+    i++ // past the dot: a name must follow ("core." is "expected a SQL name")
   }
-  return parts
 }
 
 /** A name as SQL would need it written, for details: quoted only when it must be. */

@@ -83,6 +83,3 @@ export function detailOf(result: ProbeResult, name: string): string {
   if (!check) throw new Error(`no check ${name} in ${JSON.stringify(result.checks)}`)
   return check.detail ?? ''
 }
-
-// The socket helpers live in sockets.ts; re-exported for the tests that still import them from here.
-export { clientSockets, settle, socketHandles } from './sockets.js'

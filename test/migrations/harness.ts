@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import pg from 'pg'
 import type { Test } from 'tap'
 import { readMigration } from '../../probes/postgres/migrations/read.js'
-import type { MigrationSpec, MigrationStatus, MigrationToolName } from '../../probes/postgres/migrations/types.js'
+import type { MigrationToolName } from '../../probes/postgres/migrations/index.js'
+import type { MigrationSpec, MigrationStatus } from '../../probes/postgres/migrations/types.js'
 
 export interface Scratch {
   /** A new, empty database with a unique name. */
@@ -103,6 +104,14 @@ export function expectStatus(t: Test, tool: MigrationToolName, s: MigrationStatu
   t.equal(s.lastAppliedAt !== undefined, e.lastApplied, 'lastAppliedAt presence')
   t.equal(s.dirReadable, e.dirReadable ?? true, 'dirReadable')
   t.same(s.names, e.names, 'names')
+}
+
+/** One tool's `read` (a directory and the history table's place) and its field-by-field `check`. */
+export function toolOf(scratchDb: Scratch, tool: MigrationToolName) {
+  return {
+    read: (db: string, dir: string, where: { table?: string; schema?: string } = {}) => scratchDb.read(db, { tool, dir, ...where }),
+    check: (t: Test, s: MigrationStatus, e: Expect) => expectStatus(t, tool, s, e),
+  }
 }
 
 /** The status without its notes, for a t.strictSame of everything else (notes are matched on their own). */

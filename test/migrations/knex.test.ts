@@ -6,11 +6,11 @@
 import { unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import knexFactory from 'knex'
-import t, { type Test } from 'tap'
-import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
-import { expectStatus, none, scratch, type Expect } from './harness.js'
+import t from 'tap'
+import { none, scratch, toolOf } from './harness.js'
 
 const scratchDb = scratch('knex')
+const { read, check } = toolOf(scratchDb, 'knex')
 const { newDb, url, withClient } = scratchDb
 
 function newDir(): string {
@@ -34,11 +34,6 @@ async function migrate(db: string, dir: string, extra: { tableName?: string; sch
   }
 }
 
-function read(db: string, dir: string, more: { table?: string; schema?: string } = {}): Promise<MigrationStatus> {
-  return scratchDb.read(db, { tool: 'knex', dir, ...more })
-}
-
-const check = (t: Test, s: MigrationStatus, e: Expect) => expectStatus(t, 'knex', s, e)
 
 t.teardown(scratchDb.cleanup)
 

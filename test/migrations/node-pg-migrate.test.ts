@@ -8,11 +8,11 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
-import t, { type Test } from 'tap'
-import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
-import { expectStatus, none, scratch, type Expect } from './harness.js'
+import t from 'tap'
+import { none, scratch, toolOf } from './harness.js'
 
 const scratchDb = scratch('npm')
+const { read, check } = toolOf(scratchDb, 'node-pg-migrate')
 const { newDb, url, withClient } = scratchDb
 
 function newDir(files: string[]): string {
@@ -35,11 +35,6 @@ async function sql(db: string, ...statements: string[]): Promise<void> {
   })
 }
 
-function read(db: string, dir: string, more: { table?: string; schema?: string } = {}): Promise<MigrationStatus> {
-  return scratchDb.read(db, { tool: 'node-pg-migrate', dir, ...more })
-}
-
-const check = (t: Test, s: MigrationStatus, e: Expect) => expectStatus(t, 'node-pg-migrate', s, e)
 
 t.teardown(scratchDb.cleanup)
 

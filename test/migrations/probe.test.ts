@@ -32,6 +32,8 @@ t.before(async () => {
   )
   await sql(`INSERT INTO _prisma_migrations VALUES ('a', $1, '2026-11-01T10:00:00Z', '20261101_init', NULL, NULL, '2026-11-01T10:00:00Z', 1)`, [sha(INIT_SQL)])
   await sql(`INSERT INTO _prisma_migrations VALUES ('b', $1, NULL, '20261102_users', 'ERROR: relation exists', NULL, '2026-11-02T10:00:00Z', 0)`, [sha(USERS_SQL)])
+  // A knex_migrations that is not knex's: its reader cannot read it.
+  await sql('CREATE TABLE knex_migrations (id serial PRIMARY KEY)')
 })
 t.teardown(scratchDb.cleanup)
 
@@ -120,6 +122,19 @@ t.test('a missing directory is a finding; a down database emits no migration gau
   t.same(snapshot.records[0]!.last!.facts, {}, 'a run that did not reach the database has no migration facts')
   t.same(d.filter((x) => x.name.startsWith('groundtruth_migration_')), [], 'no zeros that would look healthy')
   t.ok(dir)
+})
+
+t.test('a reader that fails: its error and read_ok 0, no counts; the other tools are still read', async (t) => {
+  const { file } = project()
+  writeFileSync(file, readFileSync(file, 'utf8').replace('      - { tool: prisma, dir: prisma/migrations }', '      - { tool: knex, dir: db/migrations }\n      - { tool: prisma, dir: prisma/migrations }'))
+  const { samples: s, snapshot } = await metricsOf(file)
+  const kx = { service: 'db', tool: 'knex' }
+  t.equal(value(s, 'groundtruth_service_up', { service: 'db' }), 1, 'a migration reader does not make the database down')
+  t.equal(value(s, 'groundtruth_migration_read_ok', kx), 0)
+  t.same(s.filter((x) => x.labels.tool === 'knex').map((x) => x.name), ['groundtruth_migration_read_ok'], 'no counts that would look healthy')
+  const knex = snapshot.records[0]!.last!.facts.migrations!.find((m) => m.tool === 'knex')!
+  t.match(knex.error, /column "name" does not exist/)
+  t.equal(value(s, 'groundtruth_migration_read_ok', { service: 'db', tool: 'prisma' }), 1, 'the next tool is read all the same')
 })
 
 t.test('config: unknown tool and a tool twice are refused with their key path', async (t) => {

@@ -7,11 +7,11 @@
 // database with a random name, dropped at the end.
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import t, { type Test } from 'tap'
-import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
-import { expectStatus, none, scratch, type Expect } from './harness.js'
+import t from 'tap'
+import { none, scratch, toolOf } from './harness.js'
 
 const scratchDb = scratch('seq')
+const { read, check } = toolOf(scratchDb, 'sequelize')
 const { newDb, withClient } = scratchDb
 
 function newDir(files: string[]): string {
@@ -30,11 +30,6 @@ async function log(db: string, names: string[], table = '"SequelizeMeta"'): Prom
   })
 }
 
-function read(db: string, dir: string, more: { table?: string; schema?: string } = {}): Promise<MigrationStatus> {
-  return scratchDb.read(db, { tool: 'sequelize', dir, ...more })
-}
-
-const check = (t: Test, s: MigrationStatus, e: Expect) => expectStatus(t, 'sequelize', s, e)
 
 t.teardown(scratchDb.cleanup)
 

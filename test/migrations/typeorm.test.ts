@@ -7,11 +7,11 @@
 // database with a random name, dropped at the end.
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import t, { type Test } from 'tap'
-import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
-import { expectStatus, none, scratch, type Expect } from './harness.js'
+import t from 'tap'
+import { none, scratch, toolOf } from './harness.js'
 
 const scratchDb = scratch('torm')
+const { read, check } = toolOf(scratchDb, 'typeorm')
 const { newDb, withClient } = scratchDb
 
 /** MigrationCreateCommand's TypeScript template, with the `name` field migration:generate adds. */
@@ -56,11 +56,6 @@ async function insert(db: string, names: string[], table = '"migrations"'): Prom
   })
 }
 
-function read(db: string, dir: string, more: { table?: string; schema?: string } = {}): Promise<MigrationStatus> {
-  return scratchDb.read(db, { tool: 'typeorm', dir, ...more })
-}
-
-const check = (t: Test, s: MigrationStatus, e: Expect) => expectStatus(t, 'typeorm', s, e)
 
 t.teardown(scratchDb.cleanup)
 

@@ -8,7 +8,9 @@ import pg from 'pg'
 import t from 'tap'
 import { PROBE_KINDS } from '../../probes/index.js'
 import postgres from '../../probes/postgres/index.js'
+import { checkFailure } from '../../probes/postgres/inspect.js'
 import { parseConfig } from '../../src/config/load.js'
+import type { ProbeError } from '../../src/probe.js'
 import type { ProbeResult } from '../../src/runner.js'
 import { checkPairs, detailOf, runService } from '../helpers/probe-run.js'
 import { closedPort, tarpit } from '../helpers/servers.js'
@@ -271,6 +273,24 @@ t.test('sslmode against a server without TLS', async (t) => {
   }
 })
 
+t.test('a quoted name with a doubled quote', async (t) => {
+  const { result } = await probe({ url: URL_PLAIN, expect: { tables: ['"odd""name"'] } })
+  t.equal(detailOf(result, 'table:"odd""name"'), 'no table "odd""name" in any non-system schema')
+})
+
+t.test('a server error during the checks: timeout when statement_timeout cancelled it, else error, with the SQLSTATE', async (t) => {
+  const dbError = (code: string, message: string) => Object.assign(new pg.DatabaseError(message, 0, 'error'), { code })
+  const cancelled = checkFailure(dbError('57014', 'canceling statement due to statement timeout')) as ProbeError
+  t.equal(cancelled.reason, 'timeout')
+  t.equal(cancelled.message, 'no answer within the probe timeout (canceling statement due to statement timeout)')
+  t.same(cancelled.info, { sqlstate: '57014' })
+  const other = checkFailure(dbError('XX000', 'internal error')) as ProbeError
+  t.equal(other.reason, 'error')
+  t.equal(other.message, 'internal error (SQLSTATE XX000)')
+  const socket = new Error('Connection terminated unexpectedly')
+  t.equal(checkFailure(socket), socket, 'not a server error: left to the classifier')
+})
+
 t.test('expect.max_latency: connecting, logging in and SELECT 1, judged by the runner', async (t) => {
   // The query sleeps past the limit: the checks are not what max_latency measures.
   const { result, service } = await probe({ url: URL_PLAIN, expect: { tables: ['core.users'], query: 'SELECT true FROM pg_sleep(0.3)', max_latency: '250ms' } })
@@ -304,6 +324,9 @@ t.test('config validation', async (t) => {
     [{ url: 'postgres://h/db', expect: { min_tables: -1 } }, /expect\.min_tables/],
     [{ url: 'postgres://h/db', expect: { query: '  ' } }, /expect\.query/],
     [{ url: 'postgres://h/db', expect: { tabels: ['x'] } }, /tabels/],
+    [{ url: 'postgres://h/db', expect: { tables: ['users;'] } }, /expect\.tables\[0\]: unexpected ";" in "users;"/],
+    [{ url: 'postgres://h/db', expect: { tables: ['""'] } }, /expect\.tables\[0\]: empty quoted name/],
+    [{ url: 'postgres://h/db', expect: { tables: ['core.'] } }, /expect\.tables\[0\]: expected a SQL name/],
   ]
   for (const [fields, message] of bad) {
     t.throws(() => parseConfig(JSON.stringify({ services: [{ name: 'pg', probe: 'postgres', ...fields }] }), 'x.yml', PROBE_KINDS, {}), message, JSON.stringify(fields))
@@ -315,6 +338,7 @@ t.test('target, secrets and discovery', async (t) => {
   t.equal(postgres.target(service(`postgres://app:${PLANTED}@db.internal:6543/app_prod?sslmode=require`)), 'db.internal:6543/app_prod')
   t.equal(postgres.target(service('postgresql://app@[::1]/app')), '[::1]:5432/app')
   t.equal(postgres.target(service('postgres://app@db')), 'db:5432/app', 'the database defaults to the user name, as in libpq')
+  t.equal(postgres.target(service('postgres://a%ZZ@db')), 'db:5432/a%ZZ', 'a malformed escape is kept as written')
   const config = parseConfig(JSON.stringify({ services: [{ name: 'pg', probe: 'postgres', url: `postgres://app:${encodeURIComponent(PLANTED + '/@')}@h/db` }] }), 'x.yml', PROBE_KINDS, {})
   t.equal(config.secrets.redact(`x ${PLANTED}/@ y`), 'x *** y')
 

@@ -7,6 +7,7 @@ import { connect, type Channel, type ChannelModel } from 'amqplib'
 import { stringify } from 'yaml'
 import t from 'tap'
 import rabbitmq from '../../probes/rabbitmq/index.js'
+import { endpoint } from '../../probes/rabbitmq/endpoint.js'
 import { ConfigError } from '../../src/config/errors.js'
 import { parseConfig } from '../../src/config/load.js'
 import { beatSentinel, checkPairs, detailOf, lateness, runService } from '../helpers/probe-run.js'
@@ -375,6 +376,13 @@ t.test('target shows host:port/vhost and nothing of the credentials', async (t) 
   t.equal(target('amqp://mq.internal/%2F'), 'mq.internal:5672//')
   t.equal(target('amqps://user:pw@mq.internal/team%2Fjobs'), 'mq.internal:5671/team/jobs')
   t.equal(target('amqp://[::1]:5672/v'), '[::1]:5672/v')
+})
+
+t.test('the URL as RabbitMQ reads it: percent-decoded user, password and vhost; guest/guest without user info', async (t) => {
+  t.same(endpoint('amqps://app:p%40ss@mq.internal/team%2Fjobs'), { host: 'mq.internal', port: 5671, tls: true, vhost: 'team/jobs', username: 'app', password: 'p@ss' })
+  t.same(endpoint('amqp://mq'), { host: 'mq', port: 5672, tls: false, vhost: '/', username: 'guest', password: 'guest' })
+  t.match(endpoint('amqp://:only-pw@mq/'), { username: '', password: 'only-pw' })
+  t.match(endpoint('amqp://only-user@mq/'), { username: 'only-user', password: '' })
 })
 
 t.test('discover finds RABBITMQ_URL, else AMQP_URL, with the URL as found', async (t) => {

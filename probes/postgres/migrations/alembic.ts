@@ -30,7 +30,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { isDirectory, listDir } from './disk.js'
 import { readHistory } from './history-table.js'
-import type { MigrationReader } from './types.js'
+import { defineReader } from './types.js'
 
 interface Revision {
   id: string
@@ -172,35 +172,30 @@ function ancestors(map: Map<string, Revision>, heads: string[]): Set<string> {
   return applied
 }
 
-export const alembic: MigrationReader<'alembic'> = {
-  tool: 'alembic',
-  async read(client, spec) {
-    const notes: string[] = []
-    const table = spec.table ?? 'alembic_version'
-    const revisions = await readRevisions(spec.dir, notes)
-    const heads = revisions ? headsOf(revisions, notes) : 0
-    const rows = (
-      await readHistory(client, { table, schema: spec.schema }, notes, async (found) => {
-        return (await client.query<{ version_num: string }>(`SELECT version_num FROM ${found.name}`)).rows.map((r) => r.version_num)
-      })
-    ).sort()
-    const current = rows.length > 0 ? rows.join(',') : null
-    if (!revisions) {
-      // Without the files the ancestors are unknown: only the rows themselves count.
-      return { disk: undefined, history: rows.map((name) => ({ name })), heads, current, notes }
-    }
+export const alembic = defineReader('alembic', async (client, spec, notes) => {
+  const table = spec.table ?? 'alembic_version'
+  const revisions = await readRevisions(spec.dir, notes)
+  const heads = revisions ? headsOf(revisions, notes) : 0
+  const rows = (
+    await readHistory(client, { table, schema: spec.schema }, notes, async (found) => {
+      return (await client.query<{ version_num: string }>(`SELECT version_num FROM ${found.name}`)).rows.map((r) => r.version_num)
+    })
+  ).sort()
+  const current = rows.length > 0 ? rows.join(',') : null
+  if (!revisions) {
+    // Without the files the ancestors are unknown: only the rows themselves count.
+    return { disk: undefined, history: rows.map((name) => ({ name })), heads, current }
+  }
 
-    const unknown = rows.filter((row) => !revisions.has(row))
-    const applied = ancestors(revisions, rows.filter((row) => revisions.has(row)))
-    if (unknown.length > 0) notes.push(`alembic_version names revisions not on disk: ${unknown.join(', ')}`)
-    if (rows.length > 1) notes.push(`${rows.length} applied heads`)
-    if (heads > 1) notes.push(`${heads} heads in the revision files: unmerged branches`)
-    return {
-      disk: [...revisions.keys()].map((name) => ({ name })),
-      history: [...applied, ...unknown].map((name) => ({ name })),
-      heads,
-      current,
-      notes,
-    }
-  },
-}
+  const unknown = rows.filter((row) => !revisions.has(row))
+  const applied = ancestors(revisions, rows.filter((row) => revisions.has(row)))
+  if (unknown.length > 0) notes.push(`alembic_version names revisions not on disk: ${unknown.join(', ')}`)
+  if (rows.length > 1) notes.push(`${rows.length} applied heads`)
+  if (heads > 1) notes.push(`${heads} heads in the revision files: unmerged branches`)
+  return {
+    disk: [...revisions.keys()].map((name) => ({ name })),
+    history: [...applied, ...unknown].map((name) => ({ name })),
+    heads,
+    current,
+  }
+})

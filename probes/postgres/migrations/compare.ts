@@ -6,14 +6,14 @@
 // applied and not on disk; mismatch = applied with a recorded checksum the
 // file no longer has. Without a readable directory nothing is pending or
 // unknown: the database's side still counts.
-import type { Found, HistoryRow, MigrationStatus, MigrationToolName } from './types.js'
+import type { Found, HistoryRow, MigrationStatus } from './types.js'
 
 /** Names in UTF-16 code unit order (JavaScript's default sort), as most tools sort them. */
 export function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-export function compare(tool: MigrationToolName, found: Found): MigrationStatus {
+export function compare(tool: string, found: Found): MigrationStatus {
   const order = found.order ?? byCodeUnit
   const listed = (names: Iterable<string>) => [...new Set(names)].sort(order)
   const applied = found.history.filter((row) => !row.failed)

@@ -40,7 +40,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { isFile, listDir } from './disk.js'
 import { readHistory } from './history-table.js'
-import type { MigrationReader } from './types.js'
+import { defineReader } from './types.js'
 
 interface DjangoMigration {
   key: string
@@ -168,40 +168,35 @@ function graph(disk: Map<string, DjangoMigration>, rows: Row[], notes: string[])
   return { nodes, applied, replaced }
 }
 
-export const django: MigrationReader<'django'> = {
-  tool: 'django',
-  async read(client, spec) {
-    const notes: string[] = []
-    const disk = await readDisk(spec.dir, notes)
-    let rows = await readHistory(client, { table: spec.table ?? 'django_migrations', schema: spec.schema }, notes, async (found) => {
-      const res = await client.query<{ app: string; name: string; at: string; id: string }>(
-        `SELECT app, name, (EXTRACT(EPOCH FROM applied) * 1000)::float8 AS at, id::text AS id FROM ${found.name}`,
-      )
-      return res.rows.map((r) => ({ key: `${r.app}.${r.name}`, app: r.app, at: Number(r.at), id: Number(r.id) }))
-    })
-    if (!disk) {
-      // Without the files, the apps in scope are unknown: every row counts.
-      return { disk: undefined, history: rows.map((r) => ({ name: r.key })), ...newest(rows), notes }
-    }
+export const django = defineReader('django', async (client, spec, notes) => {
+  const disk = await readDisk(spec.dir, notes)
+  let rows = await readHistory(client, { table: spec.table ?? 'django_migrations', schema: spec.schema }, notes, async (found) => {
+    const res = await client.query<{ app: string; name: string; at: string; id: string }>(
+      `SELECT app, name, (EXTRACT(EPOCH FROM applied) * 1000)::float8 AS at, id::text AS id FROM ${found.name}`,
+    )
+    return res.rows.map((r) => ({ key: `${r.app}.${r.name}`, app: r.app, at: Number(r.at), id: Number(r.id) }))
+  })
+  if (!disk) {
+    // Without the files, the apps in scope are unknown: every row counts.
+    return { disk: undefined, history: rows.map((r) => ({ name: r.key })), ...newest(rows) }
+  }
 
-    // Rows of apps with no migrations package under dir are out of scope.
-    const apps = new Set([...disk.keys()].map((k) => k.slice(0, k.indexOf('.'))))
-    const outside = [...new Set(rows.filter((r) => !apps.has(r.app)).map((r) => r.app))].sort()
-    if (outside.length > 0) notes.push(`rows of apps outside ${spec.dir} not counted: ${outside.join(', ')}`)
-    rows = rows.filter((r) => apps.has(r.app))
+  // Rows of apps with no migrations package under dir are out of scope.
+  const apps = new Set([...disk.keys()].map((k) => k.slice(0, k.indexOf('.'))))
+  const outside = [...new Set(rows.filter((r) => !apps.has(r.app)).map((r) => r.app))].sort()
+  if (outside.length > 0) notes.push(`rows of apps outside ${spec.dir} not counted: ${outside.join(', ')}`)
+  rows = rows.filter((r) => apps.has(r.app))
 
-    const { nodes, applied, replaced } = graph(disk, rows, notes)
-    // Ghosts: rows not on disk and not accounted for by a squash on disk.
-    const unknown = [...new Set(rows.map((r) => r.key))].filter((k) => !disk.has(k) && !replaced.has(k)).sort()
-    if (unknown.length > 0) notes.push(`django_migrations names migrations not on disk: ${unknown.join(', ')}`)
-    return {
-      disk: [...nodes].map((name) => ({ name })),
-      history: [...[...nodes].filter((k) => applied.has(k)), ...unknown].map((name) => ({ name })),
-      ...newest(rows),
-      notes,
-    }
-  },
-}
+  const { nodes, applied, replaced } = graph(disk, rows, notes)
+  // Ghosts: rows not on disk and not accounted for by a squash on disk.
+  const unknown = [...new Set(rows.map((r) => r.key))].filter((k) => !disk.has(k) && !replaced.has(k)).sort()
+  if (unknown.length > 0) notes.push(`django_migrations names migrations not on disk: ${unknown.join(', ')}`)
+  return {
+    disk: [...nodes].map((name) => ({ name })),
+    history: [...[...nodes].filter((k) => applied.has(k)), ...unknown].map((name) => ({ name })),
+    ...newest(rows),
+  }
+})
 
 /** current = the newest row's `app.name` (the highest id among equal times), lastAppliedAt = its time. */
 function newest(rows: Row[]): { current: string | null; lastAppliedAt?: number } {

@@ -37,7 +37,7 @@ import { join } from 'node:path'
 import { sha256Hex } from './checksum.js'
 import { fsReason } from './disk.js'
 import { readHistory } from './history-table.js'
-import type { HistoryRow, MigrationReader } from './types.js'
+import { defineReader, type HistoryRow } from './types.js'
 
 const DEFAULT_TABLE = '__drizzle_migrations'
 const DEFAULT_SCHEMA = 'drizzle'
@@ -92,48 +92,43 @@ interface Row {
   created_at: string | null
 }
 
-export const drizzle: MigrationReader<'drizzle'> = {
-  tool: 'drizzle',
-  async read(client, spec) {
-    const notes: string[] = []
-    const journal = await readJournal(spec.dir, notes)
-    const where = { table: spec.table ?? DEFAULT_TABLE, schema: spec.schema ?? DEFAULT_SCHEMA }
-    const rows = await readHistory(client, where, notes, async (found) => {
-      return (await client.query<Row>(`SELECT hash, created_at::text AS created_at FROM ${found.name} ORDER BY id`)).rows
-    })
-    const created = (row: Row) => (row.created_at === null ? NaN : Number(row.created_at))
+export const drizzle = defineReader('drizzle', async (client, spec, notes) => {
+  const journal = await readJournal(spec.dir, notes)
+  const where = { table: spec.table ?? DEFAULT_TABLE, schema: spec.schema ?? DEFAULT_SCHEMA }
+  const rows = await readHistory(client, where, notes, async (found) => {
+    return (await client.query<Row>(`SELECT hash, created_at::text AS created_at FROM ${found.name} ORDER BY id`)).rows
+  })
+  const created = (row: Row) => (row.created_at === null ? NaN : Number(row.created_at))
 
-    // drizzle's rule: Number(lastDbMigration.created_at) < folderMillis => run it.
-    let last: number | undefined
-    for (const row of rows) if (!Number.isNaN(created(row)) && (last === undefined || created(row) > last)) last = created(row)
-    const entries = journal ?? []
-    const byWhen = new Map<number, Entry>()
-    for (const e of entries) if (!byWhen.has(e.when)) byWhen.set(e.when, e)
+  // drizzle's rule: Number(lastDbMigration.created_at) < folderMillis => run it.
+  let last: number | undefined
+  for (const row of rows) if (!Number.isNaN(created(row)) && (last === undefined || created(row) > last)) last = created(row)
+  const entries = journal ?? []
+  const byWhen = new Map<number, Entry>()
+  for (const e of entries) if (!byWhen.has(e.when)) byWhen.set(e.when, e)
 
-    // A row is its entry (matched by created_at == when, its hash checked against the file's), or a ghost.
-    const history: HistoryRow[] = rows.map((row) => {
-      const entry = byWhen.get(created(row))
-      if (entry) return { name: entry.tag, checksum: row.hash }
-      return { name: row.created_at === null ? `hash:${row.hash.slice(0, 12)}` : row.created_at }
-    })
-    // Every entry up to the newest created_at is applied, a row of its own or not.
-    const recorded = new Set(history.map((h) => h.name))
-    const rowWhens = new Set(rows.map(created))
-    const skipped: string[] = []
-    for (const e of entries) {
-      if (last === undefined || e.when > last || recorded.has(e.tag)) continue
-      history.push({ name: e.tag })
-      if (!rowWhens.has(e.when)) skipped.push(e.tag)
-    }
-    if (skipped.length) {
-      notes.push(`journal entries older than the newest applied migration but never recorded (drizzle will not run them): ${skipped.sort().join(', ')}`)
-    }
-    return {
-      disk: journal?.map((e) => ({ name: e.tag, checksums: e.hashes })),
-      history,
-      current: last === undefined ? null : (byWhen.get(last)?.tag ?? String(last)),
-      lastAppliedAt: last,
-      notes,
-    }
-  },
-}
+  // A row is its entry (matched by created_at == when, its hash checked against the file's), or a ghost.
+  const history: HistoryRow[] = rows.map((row) => {
+    const entry = byWhen.get(created(row))
+    if (entry) return { name: entry.tag, checksum: row.hash }
+    return { name: row.created_at === null ? `hash:${row.hash.slice(0, 12)}` : row.created_at }
+  })
+  // Every entry up to the newest created_at is applied, a row of its own or not.
+  const recorded = new Set(history.map((h) => h.name))
+  const rowWhens = new Set(rows.map(created))
+  const skipped: string[] = []
+  for (const e of entries) {
+    if (last === undefined || e.when > last || recorded.has(e.tag)) continue
+    history.push({ name: e.tag })
+    if (!rowWhens.has(e.when)) skipped.push(e.tag)
+  }
+  if (skipped.length) {
+    notes.push(`journal entries older than the newest applied migration but never recorded (drizzle will not run them): ${skipped.sort().join(', ')}`)
+  }
+  return {
+    disk: journal?.map((e) => ({ name: e.tag, checksums: e.hashes })),
+    history,
+    current: last === undefined ? null : (byWhen.get(last)?.tag ?? String(last)),
+    lastAppliedAt: last,
+  }
+})

@@ -54,7 +54,7 @@ import { readFile } from 'node:fs/promises'
 import { basename, relative } from 'node:path'
 import { listTree } from './disk.js'
 import { currentSchema, readHistory } from './history-table.js'
-import type { HistoryRow, MigrationReader } from './types.js'
+import { defineReader, type HistoryRow } from './types.js'
 
 const DEFAULT_TABLE = 'flyway_schema_history'
 const VERSION = /^\d+(?:[._]\d+)*$/
@@ -181,69 +181,64 @@ function replay(rows: Row[]) {
   return { versioned, repeatable, baseline }
 }
 
-export const flyway: MigrationReader<'flyway'> = {
-  tool: 'flyway',
-  async read(client, spec) {
-    const notes: string[] = []
-    const schema = spec.schema ?? (await currentSchema(client))
-    const disk = await readDisk(spec.dir, notes)
-    const rows = await readHistory(client, { table: spec.table ?? DEFAULT_TABLE, schema }, notes, async (found) => {
-      const res = await client.query<Row>(
-        `SELECT installed_rank, version, description, type, script, checksum, success,
-                (extract(epoch FROM installed_on::timestamptz) * 1000)::float8 AS installed_ms
-           FROM ${found.name} ORDER BY installed_rank`,
-      )
-      return res.rows
-    })
-    const { versioned, repeatable, baseline } = replay(rows)
-    const files: Disk = disk ?? { versioned: new Map(), repeatable: new Map() }
+export const flyway = defineReader('flyway', async (client, spec, notes) => {
+  const schema = spec.schema ?? (await currentSchema(client))
+  const disk = await readDisk(spec.dir, notes)
+  const rows = await readHistory(client, { table: spec.table ?? DEFAULT_TABLE, schema }, notes, async (found) => {
+    const res = await client.query<Row>(
+      `SELECT installed_rank, version, description, type, script, checksum, success,
+              (extract(epoch FROM installed_on::timestamptz) * 1000)::float8 AS installed_ms
+         FROM ${found.name} ORDER BY installed_rank`,
+    )
+    return res.rows
+  })
+  const { versioned, repeatable, baseline } = replay(rows)
+  const files: Disk = disk ?? { versioned: new Map(), repeatable: new Map() }
 
-    const history: HistoryRow[] = []
-    let notOnDisk = 0
-    let maxApplied: { key: string; version: string } | undefined
-    for (const [key, row] of versioned) {
-      const file = files.versioned.get(key)
-      const name = file?.name ?? row.script
-      if (!row.success) {
-        history.push({ name, failed: true })
-        continue
-      }
-      if (!maxApplied || compareKeys(key, maxApplied.key) > 0) maxApplied = { key, version: row.version! }
-      // Only a SQL row has a script to find and a checksum of it (what `flyway validate` compares).
-      const script = FILE_TYPES.has(row.type.toUpperCase())
-      if (!file && disk && !script) notOnDisk++
-      history.push({ name, external: !script, ...(script && row.checksum !== null ? { checksum: String(row.checksum) } : {}) })
+  const history: HistoryRow[] = []
+  let notOnDisk = 0
+  let maxApplied: { key: string; version: string } | undefined
+  for (const [key, row] of versioned) {
+    const file = files.versioned.get(key)
+    const name = file?.name ?? row.script
+    if (!row.success) {
+      history.push({ name, failed: true })
+      continue
     }
-    for (const [description, row] of repeatable) {
-      const file = files.repeatable.get(description)
-      const name = file?.name ?? row.script
-      if (!row.success) history.push({ name, failed: true })
-      else if (!file || row.checksum === file.checksum) history.push({ name })
-      // else: outdated, re-applied by the next migrate: pending, not applied
-    }
+    if (!maxApplied || compareKeys(key, maxApplied.key) > 0) maxApplied = { key, version: row.version! }
+    // Only a SQL row has a script to find and a checksum of it (what `flyway validate` compares).
+    const script = FILE_TYPES.has(row.type.toUpperCase())
+    if (!file && disk && !script) notOnDisk++
+    history.push({ name, external: !script, ...(script && row.checksum !== null ? { checksum: String(row.checksum) } : {}) })
+  }
+  for (const [description, row] of repeatable) {
+    const file = files.repeatable.get(description)
+    const name = file?.name ?? row.script
+    if (!row.success) history.push({ name, failed: true })
+    else if (!file || row.checksum === file.checksum) history.push({ name })
+    // else: outdated, re-applied by the next migrate: pending, not applied
+  }
 
-    // Versioned files without a row: below the baseline they are never run; older than the current version, flyway skips them.
-    const belowBaseline: string[] = []
-    let outOfOrder = 0
-    for (const [key, file] of files.versioned) {
-      if (versioned.has(key)) continue
-      if (baseline && compareKeys(key, baseline.key) <= 0) belowBaseline.push(file.name)
-      else if (maxApplied && compareKeys(key, maxApplied.key) < 0) outOfOrder++
-    }
-    if (baseline) notes.push(`baselined at version ${baseline.version}${belowBaseline.length ? `: ${belowBaseline.length} migration(s) at or below it are never run` : ''}`)
-    if (outOfOrder) notes.push(`${outOfOrder} pending migration(s) older than the current version: flyway ignores them unless outOfOrder is set`)
-    if (notOnDisk) notes.push(`${notOnDisk} applied non-SQL (Java/script) migration(s) not checked against the directory`)
+  // Versioned files without a row: below the baseline they are never run; older than the current version, flyway skips them.
+  const belowBaseline: string[] = []
+  let outOfOrder = 0
+  for (const [key, file] of files.versioned) {
+    if (versioned.has(key)) continue
+    if (baseline && compareKeys(key, baseline.key) <= 0) belowBaseline.push(file.name)
+    else if (maxApplied && compareKeys(key, maxApplied.key) < 0) outOfOrder++
+  }
+  if (baseline) notes.push(`baselined at version ${baseline.version}${belowBaseline.length ? `: ${belowBaseline.length} migration(s) at or below it are never run` : ''}`)
+  if (outOfOrder) notes.push(`${outOfOrder} pending migration(s) older than the current version: flyway ignores them unless outOfOrder is set`)
+  if (notOnDisk) notes.push(`${notOnDisk} applied non-SQL (Java/script) migration(s) not checked against the directory`)
 
-    return {
-      disk: disk && [...disk.versioned.values(), ...disk.repeatable.values()].map((f) => ({ name: f.name, checksums: [String(f.checksum)] })),
-      history,
-      skip: belowBaseline,
-      current: (maxApplied ?? baseline)?.version ?? null,
-      lastAppliedAt: lastInstalled([...versioned.values(), ...repeatable.values(), ...(baseline ? [baseline.row] : [])]),
-      notes,
-    }
-  },
-}
+  return {
+    disk: disk && [...disk.versioned.values(), ...disk.repeatable.values()].map((f) => ({ name: f.name, checksums: [String(f.checksum)] })),
+    history,
+    skip: belowBaseline,
+    current: (maxApplied ?? baseline)?.version ?? null,
+    lastAppliedAt: lastInstalled([...versioned.values(), ...repeatable.values(), ...(baseline ? [baseline.row] : [])]),
+  }
+})
 
 /** Newest installed_on among the rows still in force (applied migrations, outdated repeatables, the baseline). */
 function lastInstalled(rows: Row[]): number | undefined {

@@ -26,7 +26,7 @@
 import type { Dirent } from 'node:fs'
 import { listDir } from './disk.js'
 import { currentSchema, readHistory } from './history-table.js'
-import type { HistoryRow, MigrationReader } from './types.js'
+import { defineReader, type HistoryRow } from './types.js'
 
 const DEFAULT_TABLE = 'schema_migrations'
 const FILE = /^([0-9]+)_(.*)\.(down|up)\.(.*)$/
@@ -54,35 +54,30 @@ function upVersions(entries: Dirent[], notes: string[]): bigint[] {
   return [...seen]
 }
 
-export const golangMigrate: MigrationReader<'golang-migrate'> = {
-  tool: 'golang-migrate',
-  async read(client, spec) {
-    const notes: string[] = []
-    const schema = spec.schema ?? (await currentSchema(client))
-    const entries = await listDir(spec.dir, notes)
-    const ups = entries && upVersions(entries, notes)
+export const golangMigrate = defineReader('golang-migrate', async (client, spec, notes) => {
+  const schema = spec.schema ?? (await currentSchema(client))
+  const entries = await listDir(spec.dir, notes)
+  const ups = entries && upVersions(entries, notes)
 
-    const rows = await readHistory(client, { table: spec.table ?? DEFAULT_TABLE, schema }, notes, async (found) => {
-      return (await client.query<{ version: string; dirty: boolean }>(`SELECT version::text AS version, dirty FROM ${found.name} LIMIT 1`)).rows
-    })
-    const current = rows[0] === undefined ? undefined : BigInt(rows[0].version)
-    const dirty = rows[0]?.dirty === true
+  const rows = await readHistory(client, { table: spec.table ?? DEFAULT_TABLE, schema }, notes, async (found) => {
+    return (await client.query<{ version: string; dirty: boolean }>(`SELECT version::text AS version, dirty FROM ${found.name} LIMIT 1`)).rows
+  })
+  const current = rows[0] === undefined ? undefined : BigInt(rows[0].version)
+  const dirty = rows[0]?.dirty === true
 
-    // The one row stands for every up file up to it (below it when dirty: that move failed half way).
-    const history: HistoryRow[] = []
-    if (current !== undefined) {
-      for (const v of ups ?? []) if (dirty ? v < current : v <= current) history.push({ name: String(v) })
-      if (dirty) history.push({ name: String(current), failed: true })
-      else if (current >= 0n && ups && !ups.includes(current)) history.push({ name: String(current) })
-    }
-    if (!ups && current !== undefined && current >= 0n && !dirty) notes.push(`current version ${current}: applied count unknown without the directory`)
-    if (dirty) notes.push(`database is dirty at version ${current}: a migration failed half way, fix it and run \`migrate force\``)
-    return {
-      disk: ups?.map((v) => ({ name: String(v) })),
-      history,
-      current: current !== undefined && current >= 0n ? String(current) : null,
-      order: byVersion,
-      notes,
-    }
-  },
-}
+  // The one row stands for every up file up to it (below it when dirty: that move failed half way).
+  const history: HistoryRow[] = []
+  if (current !== undefined) {
+    for (const v of ups ?? []) if (dirty ? v < current : v <= current) history.push({ name: String(v) })
+    if (dirty) history.push({ name: String(current), failed: true })
+    else if (current >= 0n && ups && !ups.includes(current)) history.push({ name: String(current) })
+  }
+  if (!ups && current !== undefined && current >= 0n && !dirty) notes.push(`current version ${current}: applied count unknown without the directory`)
+  if (dirty) notes.push(`database is dirty at version ${current}: a migration failed half way, fix it and run \`migrate force\``)
+  return {
+    disk: ups?.map((v) => ({ name: String(v) })),
+    history,
+    current: current !== undefined && current >= 0n ? String(current) : null,
+    order: byVersion,
+  }
+})

@@ -18,5 +18,5 @@ const READERS = [alembic, prisma, django, knex, flyway, golangMigrate, typeorm, 
 
 export type MigrationToolName = (typeof READERS)[number]['tool']
 export const MIGRATION_TOOLS = READERS.map((r) => r.tool) as [MigrationToolName, ...MigrationToolName[]]
-export const MIGRATION_READERS: ReadonlyMap<MigrationToolName, MigrationReader> = new Map(READERS.map((r) => [r.tool, r]))
+export const MIGRATION_READERS: ReadonlyMap<string, MigrationReader> = new Map(READERS.map((r) => [r.tool, r]))
 export * from './types.js'

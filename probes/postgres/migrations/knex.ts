@@ -25,38 +25,34 @@ import { extname } from 'node:path'
 import type pg from 'pg'
 import { listDir } from './disk.js'
 import { findHistoryTable, readHistory } from './history-table.js'
-import type { MigrationReader } from './types.js'
+import { defineReader } from './types.js'
 
 const DEFAULT_TABLE = 'knex_migrations'
 const LOAD_EXTENSIONS = new Set(['.co', '.coffee', '.eg', '.iced', '.js', '.cjs', '.litcoffee', '.ls', '.ts'])
 
-export const knex: MigrationReader<'knex'> = {
-  tool: 'knex',
-  async read(client, spec) {
-    const notes: string[] = []
-    const table = spec.table ?? DEFAULT_TABLE
-    const entries = await listDir(spec.dir, notes)
-    const files = entries?.filter((e) => LOAD_EXTENSIONS.has(extname(e.name))).map((e) => e.name)
+export const knex = defineReader('knex', async (client, spec, notes) => {
+  const table = spec.table ?? DEFAULT_TABLE
+  const entries = await listDir(spec.dir, notes)
+  const files = entries?.filter((e) => LOAD_EXTENSIONS.has(extname(e.name))).map((e) => e.name)
 
-    let locked = false
-    const history = await readHistory(client, { table, schema: spec.schema }, notes, async (found) => {
-      const res = await client.query<{ name: string | null; at: string | null }>(
-        `SELECT name, (extract(epoch FROM migration_time) * 1000)::float8::text AS at FROM ${found.name} ORDER BY id`,
-      )
-      locked = await lockHeld(client, `${table}_lock`, spec.schema)
-      if (locked) {
-        notes.push(`migration lock held (${table}_lock.is_locked = 1): a run is in progress or crashed; knex refuses to migrate until "knex migrate:unlock"`)
-      }
-      return res.rows.flatMap((row) => (row.name == null ? [] : [{ name: row.name, at: row.at == null ? undefined : Number(row.at) }]))
-    })
-
-    // validateMigrationList: an applied name with no file stops knex.
-    if (files && history.some((row) => !files.includes(row.name))) {
-      notes.push('applied migrations missing from the directory: knex reports "the migration directory is corrupt" and will not migrate')
+  let locked = false
+  const history = await readHistory(client, { table, schema: spec.schema }, notes, async (found) => {
+    const res = await client.query<{ name: string | null; at: string | null }>(
+      `SELECT name, (extract(epoch FROM migration_time) * 1000)::float8::text AS at FROM ${found.name} ORDER BY id`,
+    )
+    locked = await lockHeld(client, `${table}_lock`, spec.schema)
+    if (locked) {
+      notes.push(`migration lock held (${table}_lock.is_locked = 1): a run is in progress or crashed; knex refuses to migrate until "knex migrate:unlock"`)
     }
-    return { disk: files?.map((name) => ({ name })), history, lockHeld: locked, notes }
-  },
-}
+    return res.rows.flatMap((row) => (row.name == null ? [] : [{ name: row.name, at: row.at == null ? undefined : Number(row.at) }]))
+  })
+
+  // validateMigrationList: an applied name with no file stops knex.
+  if (files && history.some((row) => !files.includes(row.name))) {
+    notes.push('applied migrations missing from the directory: knex reports "the migration directory is corrupt" and will not migrate')
+  }
+  return { disk: files?.map((name) => ({ name })), history, lockHeld: locked }
+})
 
 /** is_locked = 1 in the lock table while no migration runs: a crashed run. */
 async function lockHeld(client: pg.Client, lockTable: string, schema: string | undefined): Promise<boolean> {

@@ -23,7 +23,7 @@ import { basename, extname } from 'node:path'
 import type pg from 'pg'
 import { listDir } from './disk.js'
 import { readHistory } from './history-table.js'
-import type { MigrationReader } from './types.js'
+import { defineReader } from './types.js'
 
 const DEFAULT_TABLE = 'pgmigrations'
 const DEFAULT_SCHEMA = 'public'
@@ -47,30 +47,26 @@ function byMigrationOrder(a: string, b: string): number {
   return numericPrefix(a) - numericPrefix(b) || a.localeCompare(b, undefined, { usage: 'sort', numeric: true, sensitivity: 'variant', ignorePunctuation: true })
 }
 
-export const nodePgMigrate: MigrationReader<'node-pg-migrate'> = {
-  tool: 'node-pg-migrate',
-  async read(client, spec) {
-    const notes: string[] = []
-    const entries = await listDir(spec.dir, notes)
-    const files = entries && migrationNames(entries)
+export const nodePgMigrate = defineReader('node-pg-migrate', async (client, spec, notes) => {
+  const entries = await listDir(spec.dir, notes)
+  const files = entries && migrationNames(entries)
 
-    const where = { table: spec.table ?? DEFAULT_TABLE, schema: spec.schema ?? DEFAULT_SCHEMA }
-    const history = await readHistory(client, where, notes, async (found) => {
-      const res = await client.query<{ name: string; at: string }>(
-        `SELECT name, (extract(epoch FROM run_on::timestamptz) * 1000)::float8::text AS at FROM ${found.name} ORDER BY run_on, id`,
-      )
-      return res.rows.map((row) => ({ name: row.name, at: Number(row.at) }))
-    })
-    if (await runInProgress(client)) notes.push('a node-pg-migrate run is in progress (its advisory lock is held)')
+  const where = { table: spec.table ?? DEFAULT_TABLE, schema: spec.schema ?? DEFAULT_SCHEMA }
+  const history = await readHistory(client, where, notes, async (found) => {
+    const res = await client.query<{ name: string; at: string }>(
+      `SELECT name, (extract(epoch FROM run_on::timestamptz) * 1000)::float8::text AS at FROM ${found.name} ORDER BY run_on, id`,
+    )
+    return res.rows.map((row) => ({ name: row.name, at: Number(row.at) }))
+  })
+  if (await runInProgress(client)) notes.push('a node-pg-migrate run is in progress (its advisory lock is held)')
 
-    if (files) {
-      // runner.ts checkOrder: the applied names, in run order, must be the first files.
-      const at = history.findIndex((row, i) => i < files.length && files[i] !== row.name)
-      if (at >= 0) notes.push(`order check fails: ${files[at]} on disk where ${history[at]!.name} was run (node-pg-migrate with checkOrder refuses to migrate)`)
-    }
-    return { disk: files?.map((name) => ({ name })), history, notes }
-  },
-}
+  if (files) {
+    // runner.ts checkOrder: the applied names, in run order, must be the first files.
+    const at = history.findIndex((row, i) => i < files.length && files[i] !== row.name)
+    if (at >= 0) notes.push(`order check fails: ${files[at]} on disk where ${history[at]!.name} was run (node-pg-migrate with checkOrder refuses to migrate)`)
+  }
+  return { disk: files?.map((name) => ({ name })), history }
+})
 
 /** getMigrationFilePaths: files and symlinks, not dot files, named without their extension, in node-pg-migrate's order. */
 function migrationNames(entries: Dirent[]): string[] {

@@ -50,7 +50,7 @@ import { sha256Hex } from './checksum.js'
 import { byCodeUnit } from './compare.js'
 import { listDir } from './disk.js'
 import { readHistory } from './history-table.js'
-import type { DiskMigration, HistoryRow, MigrationReader } from './types.js'
+import { defineReader, type DiskMigration, type HistoryRow } from './types.js'
 
 const DEFAULT_TABLE = '_prisma_migrations'
 const DEFAULT_SCHEMA = 'public'
@@ -92,22 +92,18 @@ interface Row {
   finished_at: Date | null
 }
 
-export const prisma: MigrationReader<'prisma'> = {
-  tool: 'prisma',
-  async read(client, spec) {
-    const notes: string[] = []
-    const entries = await listDir(spec.dir, notes)
-    const disk = entries && (await migrationDirs(spec.dir, entries, notes))
+export const prisma = defineReader('prisma', async (client, spec, notes) => {
+  const entries = await listDir(spec.dir, notes)
+  const disk = entries && (await migrationDirs(spec.dir, entries, notes))
 
-    const where = { table: spec.table ?? DEFAULT_TABLE, schema: spec.schema ?? DEFAULT_SCHEMA }
-    const history = await readHistory(client, where, notes, async (found) => {
-      // Rolled-back rows are history only: the migration is pending again until a later row applies it.
-      const res = await client.query<Row>(`SELECT migration_name, checksum, finished_at FROM ${found.name} WHERE rolled_back_at IS NULL`)
-      return res.rows.map((row): HistoryRow => ({ name: row.migration_name, failed: row.finished_at === null, checksum: row.checksum, at: row.finished_at?.getTime() })).sort(byFinished)
-    })
-    return { disk, history, notes }
-  },
-}
+  const where = { table: spec.table ?? DEFAULT_TABLE, schema: spec.schema ?? DEFAULT_SCHEMA }
+  const history = await readHistory(client, where, notes, async (found) => {
+    // Rolled-back rows are history only: the migration is pending again until a later row applies it.
+    const res = await client.query<Row>(`SELECT migration_name, checksum, finished_at FROM ${found.name} WHERE rolled_back_at IS NULL`)
+    return res.rows.map((row): HistoryRow => ({ name: row.migration_name, failed: row.finished_at === null, checksum: row.checksum, at: row.finished_at?.getTime() })).sort(byFinished)
+  })
+  return { disk, history }
+})
 
 /** Oldest first, so the last row is the newest (equal times: the greater name, as migrations are named by time). */
 function byFinished(a: HistoryRow, b: HistoryRow): number {

@@ -23,27 +23,23 @@ import type pg from 'pg'
 import { byCodeUnit } from './compare.js'
 import { listDir } from './disk.js'
 import { readHistory } from './history-table.js'
-import type { MigrationReader } from './types.js'
+import { defineReader } from './types.js'
 
 const DEFAULT_TABLE = 'SequelizeMeta'
 const PATTERN = /^(?!.*\.d\.ts$).*\.(cjs|js|cts|ts)$/
 
-export const sequelize: MigrationReader<'sequelize'> = {
-  tool: 'sequelize',
-  async read(client, spec) {
-    const notes: string[] = []
-    const entries = await listDir(spec.dir, notes)
-    const disk = entries?.filter((e) => PATTERN.test(e.name)).map((e) => ({ name: e.name }))
+export const sequelize = defineReader('sequelize', async (client, spec, notes) => {
+  const entries = await listDir(spec.dir, notes)
+  const disk = entries?.filter((e) => PATTERN.test(e.name)).map((e) => ({ name: e.name }))
 
-    const history = await readHistory(client, { table: spec.table ?? DEFAULT_TABLE, schema: spec.schema }, notes, async (found) => {
-      const at = (await hasColumn(client, found.oid, 'createdAt')) ? '(extract(epoch FROM "createdAt") * 1000)::float8::text' : 'NULL'
-      const res = await client.query<{ name: string; at: string | null }>(`SELECT name, ${at} AS at FROM ${found.name}`)
-      // Executed migrations sorted by name: the greatest is the current one (the one `db:migrate:undo` reverts).
-      return res.rows.map((row) => ({ name: row.name, at: row.at == null ? undefined : Number(row.at) })).sort((a, b) => byCodeUnit(a.name, b.name))
-    })
-    return { disk, history, notes }
-  },
-}
+  const history = await readHistory(client, { table: spec.table ?? DEFAULT_TABLE, schema: spec.schema }, notes, async (found) => {
+    const at = (await hasColumn(client, found.oid, 'createdAt')) ? '(extract(epoch FROM "createdAt") * 1000)::float8::text' : 'NULL'
+    const res = await client.query<{ name: string; at: string | null }>(`SELECT name, ${at} AS at FROM ${found.name}`)
+    // Executed migrations sorted by name: the greatest is the current one (the one `db:migrate:undo` reverts).
+    return res.rows.map((row) => ({ name: row.name, at: row.at == null ? undefined : Number(row.at) })).sort((a, b) => byCodeUnit(a.name, b.name))
+  })
+  return { disk, history }
+})
 
 async function hasColumn(client: pg.Client, oid: string, column: string): Promise<boolean> {
   const res = await client.query('SELECT 1 FROM pg_attribute WHERE attrelid = $1::oid AND attname = $2 AND NOT attisdropped', [oid, column])

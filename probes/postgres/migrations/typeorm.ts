@@ -28,7 +28,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fsReason, listDir } from './disk.js'
 import { readHistory } from './history-table.js'
-import type { MigrationReader } from './types.js'
+import { defineReader } from './types.js'
 
 const DEFAULT_TABLE = 'migrations'
 const FILE = /^(?!.*\.d\.[cm]?ts$).*\.(ts|js|mjs|cjs|mts|cts)$/
@@ -67,19 +67,15 @@ async function declaredNames(dir: string, entries: Dirent[], notes: string[]): P
   return names
 }
 
-export const typeorm: MigrationReader<'typeorm'> = {
-  tool: 'typeorm',
-  async read(client, spec) {
-    const notes: string[] = []
-    const entries = await listDir(spec.dir, notes)
-    const names = entries && (await declaredNames(spec.dir, entries, notes))
+export const typeorm = defineReader('typeorm', async (client, spec, notes) => {
+  const entries = await listDir(spec.dir, notes)
+  const names = entries && (await declaredNames(spec.dir, entries, notes))
 
-    const history = await readHistory(client, { table: spec.table ?? DEFAULT_TABLE, schema: spec.schema }, notes, async (found) => {
-      // getLatestExecutedMigration: the greatest id is the current one.
-      const res = await client.query<{ name: string; ts: string }>(`SELECT name, "timestamp"::text AS ts FROM ${found.name} ORDER BY id`)
-      if (res.rows.length > 0) notes.push("lastAppliedAt is the newest applied migration's own timestamp: TypeORM does not record when it ran")
-      return res.rows.map((row) => ({ name: row.name, at: Number(row.ts) }))
-    })
-    return { disk: names?.map((name) => ({ name })), history, notes }
-  },
-}
+  const history = await readHistory(client, { table: spec.table ?? DEFAULT_TABLE, schema: spec.schema }, notes, async (found) => {
+    // getLatestExecutedMigration: the greatest id is the current one.
+    const res = await client.query<{ name: string; ts: string }>(`SELECT name, "timestamp"::text AS ts FROM ${found.name} ORDER BY id`)
+    if (res.rows.length > 0) notes.push("lastAppliedAt is the newest applied migration's own timestamp: TypeORM does not record when it ran")
+    return res.rows.map((row) => ({ name: row.name, at: Number(row.ts) }))
+  })
+  return { disk: names?.map((name) => ({ name })), history }
+})

@@ -7,12 +7,10 @@
 // migrations, a single version row ...), and says what it found (`Found`).
 // The comparison every tool shares (compare.ts) turns that into a status.
 import type pg from 'pg'
-import type { MigrationToolName } from './index.js'
-
-export type { MigrationToolName }
 
 export interface MigrationSpec {
-  tool: MigrationToolName
+  /** One of MIGRATION_TOOLS (index.ts); the setting validates it, so a reader never sees another. */
+  tool: string
   /** The migration directory: relative to the config file's directory in the setting, absolute for a reader. */
   dir: string
   /** The history table when the project renamed it (each tool has its default). */
@@ -22,7 +20,8 @@ export interface MigrationSpec {
 }
 
 export interface MigrationStatus {
-  tool: MigrationToolName
+  /** The tool's name: the `tool` label of the migration gauges. */
+  tool: string
   /** Recorded as applied in the database (rolled-back rows do not count). */
   applied: number
   /** Found in the migration directory. */
@@ -94,12 +93,26 @@ export interface Found {
 /** One file per tool beside this one, each exporting a reader; its `tool` is the tool's name (index.ts lists them). */
 export interface MigrationReader<Tool extends string = string> {
   tool: Tool
-  /**
-   * Reads the history table over `client` (already connected to the
-   * service's database, inside no transaction) and the files under
-   * `spec.dir` (absolute). A missing history table means nothing applied; a
-   * missing directory is a note with `disk` undefined. Must not write to the
-   * database.
-   */
   read(client: pg.Client, spec: MigrationSpec): Promise<Found>
+}
+
+/**
+ * A reader from the tool's own code: `find` reads the history table over
+ * `client` (already connected to the service's database, inside no
+ * transaction) and the files under `spec.dir` (absolute), adding what is
+ * not a count to `notes`. A missing history table means nothing applied; a
+ * missing directory is a note with `disk` undefined. It must not write to
+ * the database.
+ */
+export function defineReader<Tool extends string>(
+  tool: Tool,
+  find: (client: pg.Client, spec: MigrationSpec, notes: string[]) => Promise<Omit<Found, 'notes'>>,
+): MigrationReader<Tool> {
+  return {
+    tool,
+    async read(client, spec) {
+      const notes: string[] = []
+      return { ...(await find(client, spec, notes)), notes }
+    },
+  }
 }
