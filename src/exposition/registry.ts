@@ -27,13 +27,11 @@ export function registerCollectors<In>(registry: Registry, collectors: readonly 
     for (const s of c.series) {
       const { name, help, labels, type } = s.def
       if (type === 'counter' && !options.counters) continue
+      const common = { name, help, labelNames: [...labels], registers: [registry] }
       const fill = (emit: Emit<string>) => s.fill(input(), emit)
       if (type === 'counter') {
         new Counter({
-          name,
-          help,
-          labelNames: [...labels],
-          registers: [registry],
+          ...common,
           collect() {
             this.reset()
             fill((l, v) => this.inc(l, v))
@@ -42,10 +40,7 @@ export function registerCollectors<In>(registry: Registry, collectors: readonly 
         continue
       }
       new Gauge({
-        name,
-        help,
-        labelNames: [...labels],
-        registers: [registry],
+        ...common,
         collect() {
           this.reset()
           let emitted = false
