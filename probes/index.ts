@@ -9,6 +9,10 @@ import rabbitmq from './rabbitmq/index.js'
 import redis from './redis.js'
 import tcp from './tcp.js'
 
-export const PROBE_KINDS: ReadonlyMap<string, ProbeKind> = new Map(
-  ([http, tcp, postgres, redis, rabbitmq, elasticsearch, minio] as unknown as ProbeKind[]).map((kind) => [kind.kind, kind]),
-)
+// Each kind is typed by its own settings, and a function over one kind's
+// settings is not a function over any settings: the list is widened once
+// here. The config layer binds each service to its kind (bindProbe), so no
+// caller ever hands a kind settings that are not its own.
+const KINDS = [http, tcp, postgres, redis, rabbitmq, elasticsearch, minio] as unknown as ProbeKind[]
+
+export const PROBE_KINDS: ReadonlyMap<string, ProbeKind> = new Map(KINDS.map((kind) => [kind.kind, kind]))
