@@ -138,6 +138,17 @@ export type FactsCollector = Collector<readonly FactRow[]>
 /** The kinds a configuration is validated against, by name (the registry in probes/index.ts). */
 export type ProbeKinds = ReadonlyMap<string, ProbeKind>
 
+/**
+ * The registry of kinds, by name. Each kind is typed by its own settings, and
+ * a function over one kind's settings is not a function over any settings,
+ * so the list is widened here, once; the config layer then binds each service
+ * to its own kind (bindProbe), and nothing hands a kind another's settings.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function probeKinds(...kinds: ProbeKind<any>[]): ProbeKinds {
+  return new Map(kinds.map((kind) => [kind.kind, kind as ProbeKind]))
+}
+
 /** Lets each probe file keep its exact settings type while sharing one registry. */
 export function defineProbe<S extends z.ZodRawShape>(kind: ProbeKind<S>): ProbeKind<S> {
   return kind

@@ -13,7 +13,7 @@ import { parseConfig } from '../../src/config/load.js'
 import { Daemon } from '../../src/daemon.js'
 import { collector, gauge, series } from '../../src/exposition/metric.js'
 import { silentLogger } from '../../src/log.js'
-import { defineProbe, type FactRow } from '../../src/probe.js'
+import { defineProbe, probeKinds, type FactRow } from '../../src/probe.js'
 import { expectations } from '../../src/settings/fields.js'
 import { parseExposition, value } from '../helpers/metrics.js'
 
@@ -67,7 +67,7 @@ async function fetchNumber(host: string, port: number, signal: AbortSignal): Pro
 t.test('a kind with its own gauge, registered by one map entry', async (t) => {
   const peer = await numberServer(42)
   t.teardown(() => peer.close())
-  const kinds = new Map([...PROBE_KINDS, ['demo', demo]])
+  const kinds = probeKinds(...PROBE_KINDS.values(), demo)
   const address = `127.0.0.1:${(peer.address() as AddressInfo).port}`
   const yaml = `services:\n  - { name: widget, probe: demo, address: "${address}", expect: { max_value: 40, max_latency: 5s } }\n`
   t.throws(() => parseConfig(yaml, 'demo.yml', PROBE_KINDS, {}), /services\[0\]\.probe: unknown probe kind "demo"/, 'unknown without its registration')

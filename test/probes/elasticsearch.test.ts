@@ -11,7 +11,7 @@ import Mock from '@elastic/elasticsearch-mock'
 import * as realEs from '@elastic/elasticsearch'
 import { stringify } from 'yaml'
 import { parseConfig } from '../../src/config/load.js'
-import type { ProbeKind } from '../../src/probe.js'
+import { probeKinds } from '../../src/probe.js'
 import { runProbe } from '../../src/runner.js'
 import { PROBE_KINDS } from '../../probes/index.js'
 import { beatSentinel, checkPairs, detailOf, lateness, runService } from '../helpers/probe-run.js'
@@ -43,7 +43,7 @@ const { default: mockedKind } = await t.mockImport<typeof import('../../probes/e
 
 async function runMocked(fields: Record<string, unknown>) {
   // The mocked kind stands in for the real one: validation binds services to the kinds it is given.
-  const kinds = new Map([...PROBE_KINDS, ['elasticsearch', mockedKind as unknown as ProbeKind]])
+  const kinds = probeKinds(...PROBE_KINDS.values(), mockedKind)
   const config = parseConfig(stringify({ services: [{ name: 'svc', ...fields }] }), 'probe-test.yml', kinds, {})
   const result = await runProbe(config.services[0]!, config.secrets)
   return { result }
