@@ -7,7 +7,7 @@ import { DISCOVERED } from './discover.js'
 import { auditEnv } from './env/audit.js'
 import type { Logger } from './log.js'
 import type { ResultStore, Snapshot } from './results.js'
-import { runProbe, type ProbeResult } from './runner.js'
+import { runProbe, type RunResult } from './runner.js'
 import { Scheduler, type Job } from './scheduler.js'
 
 export interface JobContext {
@@ -24,7 +24,7 @@ export function baseDirOf(config: Config, cwd: string): string {
 }
 
 /** Runs one service's probe and logs the outcome, without recording it (/probe records nothing). */
-export async function probeService(service: ServiceConfig, config: Config, log: Logger, baseDir: string): Promise<ProbeResult> {
+export async function probeService(service: ServiceConfig, config: Config, log: Logger, baseDir: string): Promise<RunResult> {
   const result = await runProbe(service, config.secrets, baseDir)
   const fields = { service: service.name, probe: service.probe, ok: result.ok, reason: result.reason, duration_seconds: +result.durationSeconds.toFixed(4) }
   if (result.ok) log.debug('probe finished', fields)

@@ -2,7 +2,7 @@
 // when it is up and everything it depends on (transitively) is ready. A
 // dependency that is down explains every service waiting on it.
 import type { ServiceConfig } from './config/load.js'
-import type { ProbeResult } from './runner.js'
+import type { RunResult } from './runner.js'
 
 export interface Readiness {
   /** Undefined until the service has been probed once. */
@@ -12,7 +12,7 @@ export interface Readiness {
   rootCauses: string[]
 }
 
-export function computeReadiness(services: readonly ServiceConfig[], lastResult: (name: string) => ProbeResult | undefined): Map<string, Readiness> {
+export function computeReadiness(services: readonly ServiceConfig[], lastResult: (name: string) => RunResult | undefined): Map<string, Readiness> {
   const byName = new Map(services.map((s) => [s.name, s]))
   const memo = new Map<string, Readiness>()
   const resolve = (name: string): Readiness => {

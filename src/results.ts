@@ -6,13 +6,13 @@ import type { ServiceConfig } from './config/load.js'
 import type { EnvSourceFinding } from './env/audit.js'
 import { REASONS, type FactRow, type Reason } from './probe.js'
 import { computeReadiness, readyRatios, type Ratios, type Readiness } from './readiness.js'
-import type { ProbeResult } from './runner.js'
+import type { RunResult } from './runner.js'
 
 export interface ServiceRecord {
   config: ServiceConfig
   /** Where the probe points, without credentials. */
   target: string
-  last?: ProbeResult
+  last?: RunResult
   lastSuccessAt?: number
   probes: number
   failures: Record<Reason, number>
@@ -54,7 +54,7 @@ export class ResultStore {
   }
 
   /** Records a finished run; a result for a service no longer configured is dropped. */
-  record(result: ProbeResult): void {
+  record(result: RunResult): void {
     const rec = this.#records.get(result.service)
     if (!rec) return
     rec.probes++
@@ -89,7 +89,7 @@ export class ResultStore {
    * services appear, their readiness judged against the last known results
    * of everything else. Counters are not part of it.
    */
-  snapshotWith(fresh: readonly ProbeResult[]): Snapshot {
+  snapshotWith(fresh: readonly RunResult[]): Snapshot {
     const byName = new Map(fresh.map((r) => [r.service, r]))
     const services = [...this.#records.values()].map((r) => r.config)
     const readiness = computeReadiness(services, (name) => byName.get(name) ?? this.#records.get(name)?.last)

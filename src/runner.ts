@@ -9,7 +9,8 @@ import { formatDuration } from './duration.js'
 import { ProbeError, type CheckResult, type Facts, type ProbeOutcome, type Reason } from './probe.js'
 import type { SecretSet } from './redact.js'
 
-export interface ProbeResult {
+/** One run of a probe as the runner recorded it: the outcome judged, timed and redacted. */
+export interface RunResult {
   service: string
   /** The probe reached its target and every check passed. */
   ok: boolean
@@ -30,7 +31,7 @@ export function checkNamesOf(service: ServiceConfig): string[] {
   return [...service.bound.checkNames, ...(service.expect?.max_latency !== undefined ? ['max_latency'] : [])]
 }
 
-export async function runProbe(service: ServiceConfig, secrets: SecretSet, baseDir = process.cwd()): Promise<ProbeResult> {
+export async function runProbe(service: ServiceConfig, secrets: SecretSet, baseDir = process.cwd()): Promise<RunResult> {
   const controller = new AbortController()
   const started = performance.now()
   let timer: NodeJS.Timeout | undefined
@@ -54,7 +55,7 @@ export async function runProbe(service: ServiceConfig, secrets: SecretSet, baseD
   // The losing side of the race may still reject later; that must not become an unhandled rejection.
   run.catch(() => {})
 
-  const finish = (partial: Omit<ProbeResult, 'service' | 'durationSeconds' | 'finishedAt'>): ProbeResult => ({
+  const finish = (partial: Omit<RunResult, 'service' | 'durationSeconds' | 'finishedAt'>): RunResult => ({
     service: service.name,
     durationSeconds: (performance.now() - started) / 1000,
     finishedAt: Date.now(),

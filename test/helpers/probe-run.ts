@@ -3,7 +3,7 @@
 import { stringify } from 'yaml'
 import { PROBE_KINDS } from '../../probes/index.js'
 import { parseConfig, type Config, type ServiceConfig } from '../../src/config/load.js'
-import { runProbe, type ProbeResult } from '../../src/runner.js'
+import { runProbe, type RunResult } from '../../src/runner.js'
 
 /** Wall time around a run, and the sentinel timer armed with it. */
 export interface Timing {
@@ -20,7 +20,7 @@ export interface Timing {
 }
 
 export interface Ran extends Timing {
-  result: ProbeResult
+  result: RunResult
   service: ServiceConfig
   yaml: string
 }
@@ -73,12 +73,12 @@ export function lateness(ran: Timing): number {
 }
 
 /** Checks as [name, ok] pairs, in the order the probe reported them. */
-export function checkPairs(result: ProbeResult): [string, boolean][] {
+export function checkPairs(result: RunResult): [string, boolean][] {
   return result.checks.map((c) => [c.name, c.ok])
 }
 
 /** The detail text of one check (throws when the check is absent). */
-export function detailOf(result: ProbeResult, name: string): string {
+export function detailOf(result: RunResult, name: string): string {
   const check = result.checks.find((c) => c.name === name)
   if (!check) throw new Error(`no check ${name} in ${JSON.stringify(result.checks)}`)
   return check.detail ?? ''

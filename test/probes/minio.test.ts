@@ -12,7 +12,7 @@ import S3rver from 's3rver'
 import t from 'tap'
 import { parseConfig } from '../../src/config/load.js'
 import { PROBE_KINDS } from '../../probes/index.js'
-import type { ProbeResult } from '../../src/runner.js'
+import type { RunResult } from '../../src/runner.js'
 import { beatSentinel, checkPairs, detailOf, lateness, runService as run } from '../helpers/probe-run.js'
 import { closedPort, httpServer, httpsServer, serverPool, tarpit } from '../helpers/servers.js'
 import { clientSockets, nothingLeftOpen, settle, socketHandles } from '../helpers/sockets.js'
@@ -23,7 +23,7 @@ const unique = () => randomBytes(6).toString('hex')
 
 // Planted in every keyed run below; no output may ever contain it.
 const SECRET = `gt-secret-${unique()}`
-const results: ProbeResult[] = []
+const results: RunResult[] = []
 async function runService(fields: Record<string, unknown>, opts: { sentinel?: number } = {}) {
   const ran = await run(fields, opts)
   results.push(ran.result)

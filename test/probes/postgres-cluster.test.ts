@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import t from 'tap'
-import type { ProbeResult } from '../../src/runner.js'
+import type { RunResult } from '../../src/runner.js'
 import { startCluster, type Cluster } from '../helpers/pg-cluster.js'
 import { checkPairs, runService } from '../helpers/probe-run.js'
 import { clientSockets, settle, socketHandles } from '../helpers/sockets.js'
@@ -30,7 +30,7 @@ const PASSWORD = `pg-Pl4nted-${hex(6)}`
 const WRONG = `pg-Pl4nted-wrong-${hex(6)}`
 const ROLE = `gt_app_${hex(3)}`
 const DB = `gt_app_${hex(3)}`
-const results: ProbeResult[] = []
+const results: RunResult[] = []
 let cluster: Cluster
 
 t.before(async () => {

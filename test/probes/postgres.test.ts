@@ -11,7 +11,7 @@ import postgres from '../../probes/postgres/index.js'
 import { checkFailure } from '../../probes/postgres/inspect.js'
 import { parseConfig } from '../../src/config/load.js'
 import type { ProbeError } from '../../src/probe.js'
-import type { ProbeResult } from '../../src/runner.js'
+import type { RunResult } from '../../src/runner.js'
 import { checkPairs, detailOf, runService } from '../helpers/probe-run.js'
 import { closedPort, tarpit } from '../helpers/servers.js'
 import { clientSockets, settle, socketHandles } from '../helpers/sockets.js'
@@ -25,7 +25,7 @@ const PLANTED = `pg-Pl4nted-${randomBytes(6).toString('hex')}`
 const URL_OK = `postgres://postgres:${PLANTED}@127.0.0.1:5432/${DB}`
 /** For the many query cases: one connection each instead of prefer's TLS attempt first. */
 const URL_PLAIN = `${URL_OK}?sslmode=disable`
-const results: ProbeResult[] = []
+const results: RunResult[] = []
 
 async function admin(sql: string, database = 'postgres'): Promise<void> {
   const client = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database, ssl: false })

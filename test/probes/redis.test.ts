@@ -12,7 +12,7 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import { PROBE_KINDS } from '../../probes/index.js'
 import { parseConfig } from '../../src/config/load.js'
-import type { ProbeResult } from '../../src/runner.js'
+import type { RunResult } from '../../src/runner.js'
 import { beatSentinel, checkPairs, detailOf, lateness, runService, type Ran } from '../helpers/probe-run.js'
 import { closedPort, tarpit } from '../helpers/servers.js'
 import { capturePrinted } from '../helpers/console.js'
@@ -40,7 +40,7 @@ const SECRETS = [PASSWORD, ACL_PASSWORD, encodeURIComponent(ACL_PASSWORD), LIMIT
 const printed = capturePrinted(t)
 
 /** Every result a probe produced in this file, for the secret scan at the end. */
-const results: ProbeResult[] = []
+const results: RunResult[] = []
 async function redis(url: string, extra: Record<string, unknown> = {}, sentinel?: number): Promise<Ran> {
   const ran = await runService({ probe: 'redis', url, timeout: '3s', ...extra }, { sentinel })
   results.push(ran.result)
@@ -247,7 +247,7 @@ t.test('expect.role', async (t) => {
   t.test('a real replica of the password-protected master', async (t) => {
     const replica = await startRedis(await closedPort(), ['--replicaof', '127.0.0.1', String(master.port), '--masterauth', PASSWORD])
     // Full sync of an empty dataset is quick; wait for the link to come up.
-    let last: ProbeResult | undefined
+    let last: RunResult | undefined
     for (let i = 0; i < 50; i++) {
       last = (await redis(`redis://127.0.0.1:${replica.port}`, { expect: { role: 'replica' } })).result
       if (last.info.master_link_status === 'connected') break
