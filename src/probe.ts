@@ -29,6 +29,25 @@ export interface CheckResult {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface Facts {}
 
+/**
+ * A finding a run made beyond its checks (a pending migration ...): it may
+ * hold its service back from ready, and the verdict's gates judge its kind.
+ */
+export interface Finding {
+  /** The concern that found it: the not-ready cause it becomes and the `gates.<concern>` list that judges it. */
+  concern: 'migrations'
+  /** One of the concern's gate kinds (pending, failed, unknown, branched). */
+  kind: string
+  /** What it is about within the service (the migration tool). */
+  subject: string
+  /** The names behind it (the pending migrations). */
+  names: string[]
+  /** One plain sentence: "prisma: 2 migrations pending (a, b)". */
+  summary: string
+  /** It keeps its own service from ready (the service's `fail_on`). */
+  blocksReady: boolean
+}
+
 /** What a probe's run resolves to when it reached its target. */
 export interface ProbeOutcome {
   checks: CheckResult[]
@@ -38,6 +57,8 @@ export interface ProbeOutcome {
   info?: Record<string, unknown>
   /** Facts a concern turns into gauges of its own (a certificate's expiry, migration status). */
   facts?: Partial<Facts>
+  /** Findings that may hold the service back from ready and that the gates judge. */
+  findings?: Finding[]
   /**
    * What `expect.max_latency` judges, when the probe measured something
    * narrower than the whole run (connect + AUTH + PING): the milliseconds and
@@ -79,6 +100,12 @@ export interface BaseService {
   depends_on: string[]
   critical: boolean
   description?: string
+  /** Variables that must be configured (not placeholder, missing or weak) for the service to be ready. */
+  needs_env: string[]
+  /** Consecutive failures before an up service is judged down. */
+  failure_threshold: number
+  /** Consecutive successes before a down service is judged up again. */
+  success_threshold: number
   /** Every kind accepts `expect.max_latency` (milliseconds), judged by the runner. */
   expect?: { max_latency?: number }
 }

@@ -5,18 +5,31 @@
 import type { ServiceConfig } from './config/load.js'
 import type { EnvSourceFinding } from './env/audit.js'
 import { REASONS, type FactRow, type Reason } from './probe.js'
-import { computeReadiness, readyRatios, type Ratios, type Readiness } from './readiness.js'
+import { computeReadiness, readyRatios, type Ratios, type Readiness, type ReadinessFacts } from './readiness.js'
 import type { RunResult } from './runner.js'
+
+export type ServiceState = 'ready' | 'not_ready' | 'down' | 'pending'
 
 export interface ServiceRecord {
   config: ServiceConfig
   /** Where the probe points, without credentials. */
   target: string
+  /** The raw last run (its `ok` is this run's, not the debounced state). */
   last?: RunResult
+  /** Up after `failure_threshold` / `success_threshold` debouncing; undefined before the first run. */
+  up?: boolean
+  consecutiveFailures: number
+  consecutiveSuccesses: number
   lastSuccessAt?: number
+  /** The last failed run: why the service is down, while its state says so. */
+  lastFailure?: RunResult
   probes: number
   failures: Record<Reason, number>
+  /** Debounced up↔down flips. */
   stateChanges: number
+  /** ready / not ready / down, and since when (epoch ms). */
+  state: ServiceState
+  stateSince?: number
 }
 
 export interface Snapshot {
@@ -34,13 +47,20 @@ export function factRows(snapshot: Snapshot): FactRow[] {
   return snapshot.records.flatMap((r) => (r.last ? [{ service: r.config.name, group: r.config.group, facts: r.last.facts }] : []))
 }
 
+export function stateOf(up: boolean | undefined, readiness: Readiness | undefined): ServiceState {
+  return up === undefined ? 'pending' : !up ? 'down' : readiness?.ready ? 'ready' : 'not_ready'
+}
+
 export class ResultStore {
   #records = new Map<string, ServiceRecord>()
   #env: EnvSourceFinding[] = []
+  /** Who depends on whom, reversed: a result changes the state of its service and of everything that waits on it. */
+  #dependents = new Map<string, string[]>()
+  #configs = new Map<string, ServiceConfig>()
 
   /**
-   * Adopts a (re)loaded service list. Counters of services that remain are
-   * kept, so a reload is not a counter reset; removed services disappear.
+   * Adopts a (re)loaded service list. Counters and states of services that
+   * remain are kept, so a reload is not a counter reset; removed services disappear.
    */
   setServices(services: readonly ServiceConfig[]): void {
     const next = new Map<string, ServiceRecord>()
@@ -48,9 +68,13 @@ export class ResultStore {
       const old = this.#records.get(config.name)
       const keep = old && old.config.probe === config.probe
       const target = config.bound.target
-      next.set(config.name, keep ? { ...old, config, target } : { config, target, probes: 0, failures: zeroFailures(), stateChanges: 0 })
+      next.set(config.name, keep ? { ...old, config, target } : { config, target, probes: 0, failures: zeroFailures(), stateChanges: 0, consecutiveFailures: 0, consecutiveSuccesses: 0, state: 'pending' })
     }
     this.#records = next
+    this.#configs = new Map(services.map((s) => [s.name, s]))
+    this.#dependents = new Map()
+    for (const s of services) for (const dep of s.depends_on) this.#dependents.set(dep, [...(this.#dependents.get(dep) ?? []), s.name])
+    this.#refreshStates(services.map((s) => s.name), Date.now())
   }
 
   /** Records a finished run; a result for a service no longer configured is dropped. */
@@ -58,15 +82,30 @@ export class ResultStore {
     const rec = this.#records.get(result.service)
     if (!rec) return
     rec.probes++
-    if (result.ok) rec.lastSuccessAt = result.finishedAt
-    else rec.failures[result.reason ?? 'error']++
-    if (rec.last && rec.last.ok !== result.ok) rec.stateChanges++
+    if (result.ok) {
+      rec.lastSuccessAt = result.finishedAt
+      rec.consecutiveSuccesses++
+      rec.consecutiveFailures = 0
+    } else {
+      rec.failures[result.reason ?? 'error']++
+      rec.lastFailure = result
+      rec.consecutiveFailures++
+      rec.consecutiveSuccesses = 0
+    }
+    // Debounced, as Gatus' thresholds: one failure does not take an up service down unless failure_threshold is 1.
+    const was = rec.up
+    if (was === undefined) rec.up = result.ok
+    else if (was && rec.consecutiveFailures >= rec.config.failure_threshold) rec.up = false
+    else if (!was && rec.consecutiveSuccesses >= rec.config.success_threshold) rec.up = true
+    if (was !== undefined && was !== rec.up) rec.stateChanges++
     rec.last = result
+    this.#refreshStates(this.#affectedBy(result.service), result.finishedAt)
   }
 
-  /** Keeps the latest env audit. */
-  recordEnv(findings: EnvSourceFinding[]): void {
+  /** Keeps the latest env audit; `needs_env` makes it part of readiness. */
+  recordEnv(findings: EnvSourceFinding[], at = Date.now()): void {
     this.#env = findings
+    this.#refreshStates([...this.#records.keys()], at)
   }
 
   get(name: string): ServiceRecord | undefined {
@@ -80,22 +119,23 @@ export class ResultStore {
   snapshot(): Snapshot {
     const records = [...this.#records.values()]
     const services = records.map((r) => r.config)
-    const readiness = computeReadiness(services, (name) => this.#records.get(name)?.last)
+    const readiness = computeReadiness(services, this.#facts(new Map()))
     return { records, readiness, ratios: readyRatios(services, readiness), complete: records.every((r) => r.last !== undefined), env: this.#env }
   }
 
   /**
    * A snapshot of just the given fresh results (for /probe): only their
-   * services appear, their readiness judged against the last known results
-   * of everything else. Counters are not part of it.
+   * services appear, judged on these raw results (a one-off run has nothing
+   * to debounce), their readiness against the last known state of
+   * everything else. Counters are not part of it.
    */
   snapshotWith(fresh: readonly RunResult[]): Snapshot {
     const byName = new Map(fresh.map((r) => [r.service, r]))
     const services = [...this.#records.values()].map((r) => r.config)
-    const readiness = computeReadiness(services, (name) => byName.get(name) ?? this.#records.get(name)?.last)
+    const readiness = computeReadiness(services, this.#facts(byName))
     const records = fresh.map((result): ServiceRecord => {
       const rec = this.#records.get(result.service)!
-      return { ...rec, last: result, lastSuccessAt: result.ok ? result.finishedAt : rec.lastSuccessAt }
+      return { ...rec, last: result, up: result.ok, lastFailure: result.ok ? rec.lastFailure : result, lastSuccessAt: result.ok ? result.finishedAt : rec.lastSuccessAt, state: stateOf(result.ok, readiness.get(result.service)) }
     })
     // Ratios only where the probed set covers the whole group (or everything):
     // a ratio over part of a group would be a number nobody asked for.
@@ -104,10 +144,47 @@ export class ResultStore {
     const covered = (group: string) => services.every((s) => s.group !== group || byName.has(s.name))
     const groups = new Map([...all.groups].filter(([g]) => probedGroups.has(g) && covered(g)))
     const ratios = { overall: services.every((s) => byName.has(s.name)) ? all.overall : undefined, groups }
-    return { records, readiness, ratios, complete: true, env: [] }
+    return { records, readiness, ratios, complete: true, env: this.#env }
+  }
+
+  /** What readiness is judged on: the debounced state, or a fresh raw result where one is given. */
+  #facts(fresh: ReadonlyMap<string, RunResult>): ReadinessFacts {
+    const lastOf = (name: string) => fresh.get(name) ?? this.#records.get(name)?.last
+    return {
+      up: (name) => (fresh.has(name) ? fresh.get(name)!.ok : this.#records.get(name)?.up),
+      downDetail: (name) => {
+        const failed = fresh.get(name) ?? this.#records.get(name)?.lastFailure
+        return failed ? `${failed.reason ?? 'error'}: ${failed.error ?? 'failed'}` : 'down'
+      },
+      findings: (name) => lastOf(name)?.findings ?? [],
+      env: this.#env,
+    }
+  }
+
+  /** The service and everything that depends on it, directly or not. */
+  #affectedBy(name: string): string[] {
+    const seen = new Set([name])
+    const queue = [name]
+    for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
+      for (const d of this.#dependents.get(n) ?? []) if (!seen.has(d)) seen.add(d), queue.push(d)
+    }
+    return [...seen]
+  }
+
+  /** Moves each named service to its current state, noting when it changed ("down for 3 h"). */
+  #refreshStates(names: readonly string[], at: number): void {
+    const readiness = computeReadiness(this.#configs, this.#facts(new Map()), names)
+    for (const name of names) {
+      const rec = this.#records.get(name)
+      if (!rec) continue
+      const state = stateOf(rec.up, readiness.get(name))
+      if (state !== rec.state) {
+        rec.state = state
+        rec.stateSince = state === 'pending' ? undefined : at
+      }
+    }
   }
 }
-
 function zeroFailures(): Record<Reason, number> {
   return Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<Reason, number>
 }

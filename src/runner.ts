@@ -6,7 +6,7 @@
 import { classifyError, describeError } from './classify.js'
 import type { ServiceConfig } from './config/load.js'
 import { formatDuration } from './duration.js'
-import { ProbeError, type CheckResult, type Facts, type ProbeOutcome, type Reason } from './probe.js'
+import { ProbeError, type CheckResult, type Facts, type Finding, type ProbeOutcome, type Reason } from './probe.js'
 import type { SecretSet } from './redact.js'
 
 /** One run of a probe as the runner recorded it: the outcome judged, timed and redacted. */
@@ -24,6 +24,8 @@ export interface RunResult {
   info: Record<string, unknown>
   /** Facts keyed by concern (TLS, migrations ...), their texts redacted. */
   facts: Partial<Facts>
+  /** Findings beyond the checks (pending migrations ...), redacted. */
+  findings: Finding[]
 }
 
 /** Every check name the service reports: its kind's, then the generic ones it configures. */
@@ -73,13 +75,14 @@ export async function runProbe(service: ServiceConfig, secrets: SecretSet, baseD
       checks: checks.map((c) => (c.detail ? { ...c, detail: secrets.redact(c.detail) } : c)),
       info: redactStrings(outcome.info ?? {}, secrets),
       facts: redactStrings(outcome.facts ?? {}, secrets),
+      findings: redactStrings(outcome.findings ?? [], secrets),
     })
   } catch (err) {
     const reason = controller.signal.aborted && !(err instanceof ProbeError) ? 'timeout' : classifyError(err)
     const error = secrets.redact(describeError(err))
     // Nothing could be checked: every expectation this service declares is reported as failed.
     const checks = checkNamesOf(service).map((name) => ({ name, ok: false, detail: `not evaluated: ${reason}` }))
-    return finish({ ok: false, reason, error, checks, info: redactStrings(err instanceof ProbeError ? (err.info ?? {}) : {}, secrets), facts: {} })
+    return finish({ ok: false, reason, error, checks, info: redactStrings(err instanceof ProbeError ? (err.info ?? {}) : {}, secrets), facts: {}, findings: [] })
   } finally {
     clearTimeout(timer)
     // Tells the probe to release anything still open, on success as on failure.

@@ -10,7 +10,9 @@ import { formatEndpoint } from '../lib/target.js'
 import { caFor, close, connect, endpoint } from './connect.js'
 import { beginReadOnly, checkFailure, runChecks } from './inspect.js'
 import { migrationCollector } from './migrations/collector.js'
+import { migrationFindings } from './migrations/findings.js'
 import { readMigrations } from './migrations/read.js'
+import { MIGRATION_FINDINGS } from '../../src/settings/findings.js'
 import { settings } from './settings.js'
 
 const DISCOVERED_FROM = ['DATABASE_URL', 'POSTGRES_URL']
@@ -52,7 +54,10 @@ export default defineProbe({
         latency: { ms: latencyMs, covers: 'to connect, log in and SELECT 1' },
       }
       // After the checks: the database answered, so its migration state is known (a down database emits none).
-      return svc.migrations ? { ...outcome, facts: { migrations: await readMigrations(client, svc.migrations, ctx.baseDir) } } : outcome
+      if (!svc.migrations) return outcome
+      const migrations = await readMigrations(client, svc.migrations, ctx.baseDir)
+      const failOn = (tool: string) => svc.migrations?.find((m) => m.tool === tool)?.fail_on ?? MIGRATION_FINDINGS
+      return { ...outcome, facts: { migrations }, findings: migrationFindings(migrations, failOn) }
     } catch (err) {
       throw checkFailure(err)
     } finally {

@@ -2,10 +2,14 @@
 // reported at once with the file, the key path and, when the YAML is at
 // hand, the line; nothing is started from a config that has a problem.
 import { readFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
 import { z } from 'zod'
 import { bindProbe, type BaseService, type BoundProbe, type ProbeKinds } from '../probe.js'
+import { auditedNames } from '../env/audited.js'
+import { environmentKind } from '../env/environment.js'
 import { SecretSet } from '../redact.js'
+import { defaultEnvGate, MIGRATION_FINDINGS, type EnvFindingKind, type MigrationFindingKind } from '../settings/findings.js'
 import { ConfigError, formatPath, type ConfigProblem } from './errors.js'
 import { expandEnv } from './expand.js'
 import { baseServiceShape, topLevelSchema, type EnvSourceConfig } from './schema.js'
@@ -20,7 +24,8 @@ export interface Config {
   defaults: { interval: number; timeout: number }
   services: ServiceConfig[]
   env: EnvSourceConfig[]
-  gates: { min_ready_ratio: number }
+  /** The verdict's gates, defaults resolved (SPEC "The verdict"). */
+  gates: { min_ready_ratio: number; env: EnvFindingKind[]; migrations: MigrationFindingKind[] }
   /** Every secret value the config holds, to mask wherever text leaves the process. */
   secrets: SecretSet
   /** The probe kinds it was validated against (their collectors are registered even before a service uses them). */
@@ -109,6 +114,7 @@ export function validateConfig(
   })
 
   checkNamesAndDependencies(services, rawServices, indexOf, report)
+  if (top.success) checkNeededVariables(services, indexOf, auditedNames(top.data.env, dirname(file)), report)
   if (problems.length > 0 || !top.success) throw fail()
   // Values that came from the environment may be credentials however they are used.
   for (const value of expanded.substituted) if (looksSecret(value)) secrets.add(value)
@@ -120,7 +126,11 @@ export function validateConfig(
     defaults: top.data.defaults,
     services,
     env: top.data.env,
-    gates: top.data.gates,
+    gates: {
+      min_ready_ratio: top.data.gates.min_ready_ratio,
+      env: top.data.gates.env ?? defaultEnvGate(environmentKind(top.data.environment) === 'production'),
+      migrations: top.data.gates.migrations ?? [...MIGRATION_FINDINGS],
+    },
     secrets,
     kinds,
   }
@@ -161,6 +171,22 @@ function validateService(
   }
   kind.secrets?.(settings, secrets)
   return Object.assign(settings, { bound: bindProbe(kind, settings) })
+}
+
+/** Every `needs_env` variable must be audited by some env source, or nothing would ever judge it. */
+function checkNeededVariables(
+  services: ServiceConfig[],
+  indexOf: Map<ServiceConfig, number>,
+  audited: ReturnType<typeof auditedNames>,
+  report: (path: PropertyKey[], message: string) => void,
+): void {
+  for (const s of services) {
+    s.needs_env.forEach((name, j) => {
+      if (audited.some((a) => a.names.has(name))) return
+      const sources = audited.length ? `the env sources (${audited.map((a) => a.source).join(', ')}) do not list it` : 'there is no `env:` source'
+      report(['services', indexOf.get(s)!, 'needs_env', j], `${name} is audited by no env source: ${sources}; expected it in a source's \`required\`, its example file or its env file`)
+    })
+  }
 }
 
 function checkNamesAndDependencies(

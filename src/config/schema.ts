@@ -3,8 +3,10 @@
 import cron from 'node-cron'
 import { z } from 'zod'
 import { duration } from '../settings/fields.js'
+import { ENV_FINDINGS, MIGRATION_FINDINGS } from '../settings/findings.js'
 
 export const SERVICE_NAME = /^[a-z0-9_-]+$/
+
 
 export const cronSchedule = z.string().superRefine((expr, ctx) => {
   const result = cron.validateDetailed(expr)
@@ -24,6 +26,9 @@ export const baseServiceShape = {
   depends_on: z.array(z.string()).default([]),
   critical: z.boolean().default(false),
   description: z.string().optional(),
+  needs_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')).default([]),
+  failure_threshold: z.int().min(1).max(1000).default(1),
+  success_threshold: z.int().min(1).max(1000).default(1),
 }
 
 const envSource = z
@@ -51,6 +56,10 @@ export const topLevelSchema = z.strictObject({
   gates: z
     .strictObject({
       min_ready_ratio: z.number().min(0).max(1).default(1),
+      /** Env finding kinds that fail the verdict wherever they are; default by environment (see gateDefaults). */
+      env: z.array(z.enum(ENV_FINDINGS)).optional(),
+      /** Migration finding kinds that fail the verdict wherever they are. */
+      migrations: z.array(z.enum(MIGRATION_FINDINGS)).optional(),
     })
     .prefault({}),
 })

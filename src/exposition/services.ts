@@ -12,6 +12,13 @@ export const CHECK_OK = gauge('groundtruth_check_ok', `1 when the expectation pa
 export const PROBE_DURATION = gauge('groundtruth_probe_duration_seconds', `Wall time of the probe, ${LAST_RUN}`, ['service', 'probe'])
 export const PROBE_LAST_RUN = gauge('groundtruth_probe_last_run_timestamp_seconds', 'When the last probe of the service finished (Unix time); old values mean stale results', ['service'])
 export const PROBE_LAST_SUCCESS = gauge('groundtruth_probe_last_success_timestamp_seconds', 'When a probe of the service last succeeded (Unix time); absent before the first success', ['service'])
+export const SERVICE_NOT_READY = gauge(
+  'groundtruth_service_not_ready',
+  `1 per cause that keeps the service from ready (down, dependency, env, migrations); only emitted when 1, ${LAST_RUN}`,
+  ['service', 'cause'],
+)
+export const SERVICE_STATE_SINCE = gauge('groundtruth_service_state_since_timestamp_seconds', 'When the service last changed between ready, not ready and down (Unix time)', ['service'])
+export const CONSECUTIVE_FAILURES = gauge('groundtruth_probe_consecutive_failures', `Probes of the service that failed in a row (0 after a success); down only from failure_threshold on, ${LAST_RUN}`, ['service'])
 export const GROUP_READY_RATIO = gauge('groundtruth_group_ready_ratio', `Ready services over services in the group, ${LAST_RUN}`, ['group'])
 export const READY_RATIO = gauge('groundtruth_ready_ratio', `Ready services over all services, ${LAST_RUN}`)
 export const PROBES_TOTAL = counter('groundtruth_probes_total', 'Probes run by the scheduler', ['service'])
@@ -20,10 +27,10 @@ export const STATE_CHANGES_TOTAL = counter('groundtruth_service_state_changes_to
 
 export const serviceCollector = collector<Snapshot>('services', [
   series(SERVICE_UP, (s, emit) => {
-    for (const r of s.records) if (r.last) emit({ service: r.config.name, group: r.config.group, probe: r.config.probe }, r.last.ok ? 1 : 0)
+    for (const r of s.records) if (r.up !== undefined) emit({ service: r.config.name, group: r.config.group, probe: r.config.probe }, r.up ? 1 : 0)
   }),
   series(SERVICE_READY, (s, emit) => {
-    for (const r of s.records) if (r.last) emit({ service: r.config.name, group: r.config.group }, s.readiness.get(r.config.name)?.ready ? 1 : 0)
+    for (const r of s.records) if (r.up !== undefined) emit({ service: r.config.name, group: r.config.group }, s.readiness.get(r.config.name)?.ready ? 1 : 0)
   }),
   series(CHECK_OK, (s, emit) => {
     for (const r of s.records) for (const c of r.last?.checks ?? []) emit({ service: r.config.name, check: c.name }, c.ok ? 1 : 0)
@@ -36,6 +43,15 @@ export const serviceCollector = collector<Snapshot>('services', [
   }),
   series(PROBE_LAST_SUCCESS, (s, emit) => {
     for (const r of s.records) if (r.lastSuccessAt !== undefined) emit({ service: r.config.name }, r.lastSuccessAt / 1000)
+  }),
+  series(SERVICE_NOT_READY, (s, emit) => {
+    for (const r of s.records) for (const c of s.readiness.get(r.config.name)?.causes ?? []) emit({ service: r.config.name, cause: c.cause }, 1)
+  }),
+  series(SERVICE_STATE_SINCE, (s, emit) => {
+    for (const r of s.records) if (r.stateSince !== undefined) emit({ service: r.config.name }, r.stateSince / 1000)
+  }),
+  series(CONSECUTIVE_FAILURES, (s, emit) => {
+    for (const r of s.records) if (r.last) emit({ service: r.config.name }, r.consecutiveFailures)
   }),
   // Ratios are withheld until every service has a result: a half-finished
   // first round would report a readiness that nobody measured.

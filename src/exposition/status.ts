@@ -6,7 +6,8 @@ import type { EnvSourceFinding } from '../env/audit.js'
 import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
 import { evaluateGates, type GateVerdict } from '../gates.js'
 import type { CheckResult, Reason } from '../probe.js'
-import type { Snapshot } from '../results.js'
+import type { Cause } from '../readiness.js'
+import { stateOf, type ServiceState, type Snapshot } from '../results.js'
 
 export interface ServiceStatus {
   name: string
@@ -14,13 +15,23 @@ export interface ServiceStatus {
   probe: string
   target: string
   critical: boolean
+  description: string | null
   depends_on: string[]
-  /** up | down | not_ready (up, but a dependency is not) | pending (never probed) */
-  state: 'ready' | 'down' | 'not_ready' | 'pending'
+  needs_env: string[]
+  /** ready | not_ready (up, but a cause holds it back) | down | pending (never probed) */
+  state: ServiceState
+  /** When it entered that state (ISO time). */
+  state_since: string | null
+  /** Up after debouncing (failure_threshold / success_threshold). */
   up: boolean | null
   ready: boolean
+  /** Every cause that keeps it from ready, with its detail (which dependency, which variable, which migrations). */
+  causes: Cause[]
   /** Down services this one waits on, directly or through others. */
   blocked_by: string[]
+  /** The raw last probe, before debouncing. */
+  last_probe_ok: boolean | null
+  consecutive_failures: number
   reason: Reason | null
   error: string | null
   checks: CheckResult[]
@@ -42,28 +53,51 @@ export interface StatusDocument {
   complete: boolean
   ready_ratio: number | null
   groups: Record<string, number>
-  gates: GateVerdict & { min_ready_ratio: number }
+  gates: GateVerdict & Config['gates']
   services: ServiceStatus[]
+  /** Env and migration findings, each with the services it holds back, most blocking first. */
+  findings: FindingStatus[]
   /** The env audit per source: names, states, rules and line numbers, never values. */
   env: EnvSourceFinding[]
+}
+
+/** A finding of the env audit or of a service's run, and what it holds back. */
+export interface FindingStatus {
+  concern: 'env' | 'migrations'
+  kind: string
+  /** Where: the env source, or the service and its tool. */
+  where: string
+  /** The variable, or the names behind a migration finding. */
+  subject: string
+  /** One plain sentence. */
+  summary: string
+  /** Services not ready because of it. */
+  blocks: string[]
+  /** The verdict's gates list its kind. */
+  gated: boolean
 }
 
 export function buildStatus(snapshot: Snapshot, config: Pick<Config, 'environment' | 'gates'>): StatusDocument {
   const services = snapshot.records.map((r): ServiceStatus => {
     const readiness = snapshot.readiness.get(r.config.name)!
     const last = r.last
-    const state = !last ? 'pending' : !last.ok ? 'down' : readiness.ready ? 'ready' : 'not_ready'
     return {
       name: r.config.name,
       group: r.config.group,
       probe: r.config.probe,
       target: r.target,
       critical: r.config.critical,
+      description: r.config.description ?? null,
       depends_on: r.config.depends_on,
-      state,
-      up: last ? last.ok : null,
+      needs_env: r.config.needs_env,
+      state: stateOf(r.up, readiness),
+      state_since: r.stateSince === undefined ? null : new Date(r.stateSince).toISOString(),
+      up: r.up ?? null,
       ready: readiness.ready,
+      causes: readiness.causes,
       blocked_by: readiness.rootCauses,
+      last_probe_ok: last ? last.ok : null,
+      consecutive_failures: r.consecutiveFailures,
       reason: last?.reason ?? null,
       error: last?.error ?? null,
       checks: last?.checks ?? [],
@@ -83,8 +117,51 @@ export function buildStatus(snapshot: Snapshot, config: Pick<Config, 'environmen
     complete: snapshot.complete,
     ready_ratio: snapshot.ratios.overall ?? null,
     groups: Object.fromEntries(snapshot.ratios.groups),
-    gates: { ...evaluateGates(snapshot, config), min_ready_ratio: config.gates.min_ready_ratio },
+    gates: { ...evaluateGates(snapshot, config), ...config.gates },
     services,
+    findings: findingsOf(snapshot, services, config.gates),
     env: snapshot.env,
   }
+}
+
+const ENV_SUMMARY = { placeholder: 'holds a placeholder', missing: 'is missing', weak: 'is weak' } as const
+
+/**
+ * Every env and migration finding with the services it holds back, the most
+ * blocking first: a placeholder key three services need outranks a missing
+ * optional variable.
+ */
+function findingsOf(snapshot: Snapshot, services: readonly ServiceStatus[], gates: Config['gates']): FindingStatus[] {
+  const out: FindingStatus[] = []
+  for (const source of snapshot.env) {
+    for (const v of source.variables) {
+      if (v.state === 'configured') continue
+      const blocks = services.filter((s) => s.causes.some((c) => c.cause === 'env' && c.variables.some((u) => u.name === v.name))).map((s) => s.name)
+      const rule = v.rule ? ` (${v.rule.replace(/_/g, ' ')})` : ''
+      out.push({ concern: 'env', kind: v.state, where: source.source, subject: v.name, summary: `${v.name} ${ENV_SUMMARY[v.state]} in ${source.source}${rule}`, blocks, gated: (gates.env as string[]).includes(v.state) })
+    }
+  }
+  for (const r of snapshot.records) {
+    for (const f of r.last?.findings ?? []) {
+      out.push({ concern: f.concern, kind: f.kind, where: `${r.config.name} (${f.subject})`, subject: f.names.join(', '), summary: `${r.config.name} ${f.summary}`, blocks: f.blocksReady ? [r.config.name, ...dependentsOf(r.config.name, services)] : [], gated: (gates[f.concern] as string[]).includes(f.kind) })
+    }
+  }
+  return out.sort((a, b) => b.blocks.length - a.blocks.length || Number(b.gated) - Number(a.gated))
+}
+
+/** Services not ready because they wait on `name`, directly or through others. */
+function dependentsOf(name: string, services: readonly ServiceStatus[]): string[] {
+  const blocked = new Set([name])
+  for (let grew = true; grew; ) {
+    grew = false
+    for (const s of services) {
+      if (blocked.has(s.name)) continue
+      if (s.causes.some((c) => c.cause === 'dependency' && c.services.some((d) => blocked.has(d)))) {
+        blocked.add(s.name)
+        grew = true
+      }
+    }
+  }
+  blocked.delete(name)
+  return [...blocked]
 }

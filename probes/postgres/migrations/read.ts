@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { describeError } from '../../../src/classify.js'
 import { compare } from './compare.js'
 import { MIGRATION_READERS, MIGRATION_TOOLS } from './index.js'
+import { MIGRATION_FINDINGS } from '../../../src/settings/findings.js'
 import type { MigrationSpec, MigrationStatus } from './types.js'
 
 const spec = z.strictObject({
@@ -13,6 +14,8 @@ const spec = z.strictObject({
   dir: z.string().min(1),
   table: z.string().min(1).optional(),
   schema: z.string().min(1).optional(),
+  /** The finding kinds that keep the service from ready (default all: pending, failed, unknown, branched). */
+  fail_on: z.array(z.enum(MIGRATION_FINDINGS)).optional(),
 })
 
 /** One entry or a list; one entry per tool, since `tool` is the metrics' label. */
