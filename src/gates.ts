@@ -37,9 +37,13 @@ function gateListed(f: Finding, gates: Config['gates']): boolean {
   return (gates[f.concern] as readonly string[]).includes(f.kind)
 }
 
-const ENV_WORDS = { placeholder: 'holds a placeholder', missing: 'is missing', weak: 'is weak' } as const
+const ENV_WORDS = {
+  placeholder: ['holds a placeholder', 'hold a placeholder'],
+  missing: ['is missing', 'are missing'],
+  weak: ['is weak', 'are weak'],
+} as const
 
-/** One sentence per source and state: "in .env, OPENAI_API_KEY and ANTHROPIC_API_KEY hold a placeholder". */
+/** One sentence per source and state: "in .env (production), 2 variables hold a placeholder: OPENAI_API_KEY, ANTHROPIC_API_KEY". */
 function envGateFailures(env: readonly EnvSourceFinding[], kinds: Config['gates']['env']): string[] {
   const out: string[] = []
   for (const source of env) {
@@ -47,8 +51,8 @@ function envGateFailures(env: readonly EnvSourceFinding[], kinds: Config['gates'
       const vars = source.variables.filter((v) => v.state === kind)
       if (vars.length === 0) continue
       const names = vars.map((v) => (v.rule ? `${v.name} (${v.rule.replace(/_/g, ' ')})` : v.name))
-      const verb = vars.length === 1 ? ENV_WORDS[kind] : ENV_WORDS[kind].replace(/^is /, 'are ').replace(/^holds /, 'hold ')
-      out.push(`in ${source.source} (${source.environment}), ${list(names)} ${verb}`)
+      const [one, many] = ENV_WORDS[kind]
+      out.push(`in ${source.source} (${source.environment}), ${vars.length === 1 ? `1 variable ${one}` : `${vars.length} variables ${many}`}: ${names.join(', ')}`)
     }
   }
   return out

@@ -84,7 +84,10 @@ t.test('check --format json has a stable shape', async (t) => {
     ],
   )
   const apiStatus = doc.services[0]
-  t.same(Object.keys(apiStatus).sort(), ['blocked_by', 'checks', 'critical', 'depends_on', 'duration_seconds', 'error', 'failures', 'group', 'info', 'last_run', 'last_success', 'migrations', 'name', 'probe', 'probes', 'reason', 'ready', 'state', 'state_changes', 'target', 'up'].sort())
+  t.same(
+    Object.keys(apiStatus).sort(),
+    ['blocked_by', 'causes', 'checks', 'consecutive_failures', 'critical', 'depends_on', 'description', 'duration_seconds', 'error', 'failures', 'group', 'info', 'last_probe_ok', 'last_run', 'last_success', 'migrations', 'name', 'needs_env', 'probe', 'probes', 'reason', 'ready', 'state', 'state_changes', 'state_since', 'target', 'up'].sort(),
+  )
   t.same(apiStatus.checks, [{ name: 'status', ok: true, detail: 'got 200, expected 2xx' }, { name: 'json', ok: true }])
   t.same(doc.services[2].blocked_by, ['cache'])
 })
@@ -146,7 +149,8 @@ t.test('infrastructure variables in .env become services in group infrastructure
     [`DATABASE_URL=postgres://postgres:${planted}@127.0.0.1:5432/postgres`, 'REDIS_URL=redis://127.0.0.1:6379/0', 'export AMQP_URL="amqp://guest:guest@127.0.0.1:5672/"', 'NODE_ENV=production'].join('\n'),
   )
   const io = capture(dir, {})
-  t.equal(await main(['check', '--format', 'json'], io), 0, io.err)
+  // Every service is ready; the verdict still fails on the .env it audits: guest:guest in production.
+  t.equal(await main(['check', '--format', 'json'], io), 1, io.err)
   t.match(io.err, /service postgres \(postgres\) from DATABASE_URL/)
   t.match(io.err, /service redis \(redis\) from REDIS_URL/)
   t.match(io.err, /service rabbitmq \(rabbitmq\) from AMQP_URL/)
@@ -159,6 +163,7 @@ t.test('infrastructure variables in .env become services in group infrastructure
       ['rabbitmq', 'infrastructure', 'ready', '127.0.0.1:5672//'],
     ],
   )
+  t.same(doc.gates.failures, [`in ${join(dir, '.env')} (production), 1 variable is weak: AMQP_URL (weak password)`])
   t.notOk((io.out + io.err).includes(planted), 'the password from .env is in no output (trust auth lets it in)')
 })
 
@@ -279,4 +284,14 @@ t.test('serve: SIGHUP reloads, a broken file is refused, SIGTERM exits cleanly',
   t.match(stderr, /"msg":"config reload failed; the previous config stays in force"/)
   t.match(stderr, /services\[0\]\.probe: missing/)
   t.match(stderr, /"msg":"shutting down","signal":"SIGTERM"/)
+})
+
+t.test('an empty service list fails the verdict with a sentence, not "0/0 ready (100%)"', async (t) => {
+  const { dir, file } = writeConfig('services: []\n')
+  const io = capture(dir, {})
+  t.equal(await main(['check', '--config', file, '--format', 'json'], io), 1)
+  t.same(JSON.parse(io.out).gates.failures, ['nothing is configured: the config has no services to probe'])
+  const table = capture(dir, {})
+  t.equal(await main(['check', '--config', file], table), 1)
+  t.match(table.out, /nothing is configured: the config has no services to probe/)
 })

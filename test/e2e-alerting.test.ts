@@ -1,11 +1,12 @@
 // Issue 6 end to end, against the real Debian `prometheus` and
 // `prometheus-alertmanager`: groundtruth serves a scenario (a down service
-// behind a dependency, a placeholder key, a pending migration), Prometheus
-// scrapes it and evaluates the generated rules (short `for`s through the
-// options), Alertmanager runs the shipped example config pointed at local
-// receivers. Asserts the firing alerts, the PagerDuty Events v2 payloads
-// (trigger, then resolve), the inhibition of the not-ready alert, and that
-// every dashboard query returns data.
+// behind a dependency, a placeholder key that a critical service needs, a
+// pending migration), Prometheus scrapes it and evaluates the generated rules
+// (short `for`s through the options), Alertmanager runs the shipped example
+// config pointed at local receivers. Asserts the firing alerts, the PagerDuty
+// Events v2 payloads (trigger, then resolve), the inhibition of the not-ready
+// alert (and that a service's own env problem is not inhibited, but pages),
+// and that every dashboard query returns data.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -109,6 +110,7 @@ environment: production
 services:
   - { name: db, group: infrastructure, probe: tcp, address: "127.0.0.1:${dbPort}" }
   - { name: api, group: backend, probe: http, url: "http://127.0.0.1:${api.port}/", depends_on: [db], critical: true }
+  - { name: assistant, group: backend, probe: http, url: "http://127.0.0.1:${api.port}/", needs_env: [OPENAI_API_KEY], critical: true }
   - name: pg
     group: infrastructure
     probe: postgres
@@ -228,11 +230,15 @@ env:
     ['GroundtruthServiceNotReady', { service: 'api' }],
     ['GroundtruthEnvPlaceholder', {}],
     ['GroundtruthMigrationPending', { service: 'pg' }],
+    // Up, but its key is a placeholder: critical, as the service is.
+    ['GroundtruthServiceNotReadyConfig', { service: 'assistant', cause: 'env', group: 'backend', severity: 'critical' }],
+    // Up, but a migration is pending: pg is not critical, so a warning.
+    ['GroundtruthServiceNotReadyConfig', { service: 'pg', cause: 'migrations', group: 'infrastructure', severity: 'warning' }],
   ]
   const matches = (a: PromAlert, name: string, labels: Record<string, string>) =>
     a.labels.alertname === name && Object.entries(labels).every(([k, v]) => a.labels[k] === v)
   const alerts = await until(
-    'the four alerts to fire in Prometheus',
+    'the six alerts to fire in Prometheus',
     async () => {
       const all = await firing()
       return expected.every(([n, l]) => all.some((a) => matches(a, n, l))) ? all : undefined
@@ -247,6 +253,16 @@ env:
   const placeholder = alerts.find((a) => a.labels.alertname === 'GroundtruthEnvPlaceholder')!
   t.match(JSON.stringify(placeholder), /OPENAI_API_KEY/, 'the placeholder alert names the variable')
   t.notMatch(JSON.stringify(alerts), /your-openai-api-key-here/, 'no alert carries the value')
+  const ownEnv = alerts.filter((a) => a.labels.alertname === 'GroundtruthServiceNotReadyConfig')
+  t.same(ownEnv.map((a) => `${a.labels.service}:${a.labels.cause}`).sort(), ['assistant:env', 'pg:migrations'], 'only assistant (env) and pg (migrations) are held back by their own cause')
+  t.match(ownEnv.find((a) => a.labels.service === 'assistant')!.annotations, {
+    summary: 'Service assistant is up but not ready because of its env',
+    description: /service assistant \(group backend\) answers its probe, but is not ready: a variable it needs \(needs_env\)/,
+  })
+  t.notOk(
+    alerts.some((a) => a.labels.alertname === 'GroundtruthServiceNotReady' && a.labels.service === 'assistant'),
+    'assistant waits on no dependency: no dependency not-ready alert for it',
+  )
 
   // (2) PagerDuty gets an Events v2 trigger for db
   const isDbTrigger = (r: Received) => r.body?.event_action === 'trigger' && /\bdb\b/.test(String(r.body?.payload?.summary ?? ''))
@@ -270,10 +286,30 @@ env:
     20_000,
   )
   t.ok(amAlert.status.inhibitedBy.length > 0, 'NotReady{service="api"} is inhibited in Alertmanager')
+  // assistant's own env problem is not silenced by db being down: it pages.
+  const ownAlert = await until(
+    'Alertmanager to hold the NotReadyConfig alert for assistant',
+    async () => {
+      const list = (await getJson(`${amUrl}/api/v2/alerts`)) as Array<{ labels: Record<string, string>; status: { state: string; inhibitedBy: string[] } }>
+      return list.find((x) => x.labels.alertname === 'GroundtruthServiceNotReadyConfig' && x.labels.service === 'assistant')
+    },
+    20_000,
+  )
+  t.equal(ownAlert.status.state, 'active', 'NotReadyConfig{service="assistant"} is not inhibited while db is down')
+  const assistantTrigger = await until(
+    'a PagerDuty trigger for assistant',
+    () => pagerduty.find((r) => r.body?.event_action === 'trigger' && /\bassistant\b/.test(String(r.body?.payload?.summary ?? ''))),
+    20_000,
+  )
+  t.equal(assistantTrigger.body.payload.severity, 'critical')
+  t.equal(assistantTrigger.body.payload.summary, 'Service assistant is up but not ready because of its env')
+  t.equal(assistantTrigger.body.payload.custom_details?.service, 'assistant')
+  t.notMatch(JSON.stringify(assistantTrigger.body), /your-openai-api-key-here/, 'the page does not carry the value')
   // The webhook works (warnings reach it), so its silence about api is meaningful.
   await until('the placeholder warning at the webhook', () => webhook.find((r) => JSON.stringify(r.body).includes('GroundtruthEnvPlaceholder')), 20_000)
   await sleep(3000) // a few more group_intervals for anything that would leak
-  const notReadySent = (list: Received[]) => list.filter((r) => JSON.stringify(r.body).includes('GroundtruthServiceNotReady'))
+  // The dependency alert only, not GroundtruthServiceNotReadyConfig (which is sent).
+  const notReadySent = (list: Received[]) => list.filter((r) => /GroundtruthServiceNotReady(?!Config)/.test(JSON.stringify(r.body)))
   t.same(notReadySent(webhook), [], 'the inhibited NotReady alert was not sent to the webhook')
   t.same(notReadySent(pagerduty), [], 'nor to PagerDuty')
   mark('inhibition checked')

@@ -1,5 +1,6 @@
 // The readiness model end to end: real TCP peers, real probes, the
 // metrics they produce. A chain api -> cache -> db whose root is down.
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import t from 'tap'
 import { parseConfig } from '../src/config/load.js'
 import { computeReadiness, readyRatios } from '../src/readiness.js'
@@ -34,14 +35,16 @@ t.test('a chain of three whose root is down: none of the chain is ready', async 
   const snapshot = await engine.runAll()
 
   t.same(
-    Object.fromEntries([...snapshot.readiness].map(([n, r]) => [n, r])),
+    Object.fromEntries([...snapshot.readiness].map(([n, r]) => [n, { up: r.up, ready: r.ready, rootCauses: r.rootCauses, causes: r.causes.map((c) => c.cause) }])),
     {
-      db: { up: false, ready: false, rootCauses: [] },
-      cache: { up: true, ready: false, rootCauses: ['db'] },
-      api: { up: true, ready: false, rootCauses: ['db'] }, // the root cause, not every link
-      web: { up: true, ready: true, rootCauses: [] },
+      db: { up: false, ready: false, rootCauses: [], causes: ['down'] },
+      cache: { up: true, ready: false, rootCauses: ['db'], causes: ['dependency'] },
+      api: { up: true, ready: false, rootCauses: ['db'], causes: ['dependency'] }, // the root cause, not every link
+      web: { up: true, ready: true, rootCauses: [], causes: [] },
     },
   )
+  t.match(snapshot.readiness.get('db')!.causes[0], { cause: 'down', detail: /^refused: / })
+  t.same(snapshot.readiness.get('api')!.causes[0], { cause: 'dependency', detail: 'waits on cache (not ready); down at the root: db', services: ['cache'], roots: ['db'] })
   const s = parseExposition(await registry.metrics())
   t.equal(value(s, 'groundtruth_service_up', { service: 'db' }), 0)
   t.equal(value(s, 'groundtruth_service_up', { service: 'api', group: 'backend', probe: 'tcp' }), 1)
@@ -99,13 +102,90 @@ services:
 `,
     'x.yml', PROBE_KINDS,
   ).services
-  const ok = (yes: boolean) => ({ ok: yes }) as never
   const results: Record<string, boolean | undefined> = { a: true, b: false, c: true, d: undefined }
-  const readiness = computeReadiness(services, (n) => (results[n] === undefined ? undefined : ok(results[n]!)))
-  t.same(readiness.get('c'), { up: true, ready: false, rootCauses: ['b'] })
-  t.same(readiness.get('d'), { up: undefined, ready: false, rootCauses: [] })
+  const readiness = computeReadiness(services, { up: (n) => results[n], downDetail: () => 'refused: nothing listens', findings: () => [], env: [] })
+  t.same(readiness.get('c'), {
+    up: true,
+    ready: false,
+    rootCauses: ['b'],
+    causes: [{ cause: 'dependency', detail: 'waits on b (not ready)', services: ['b'], roots: ['b'] }],
+  })
+  t.same(readiness.get('b')!.causes, [{ cause: 'down', detail: 'refused: nothing listens' }])
+  t.same(readiness.get('d'), { up: undefined, ready: false, rootCauses: [], causes: [] }, 'never probed: not ready, and no cause claimed')
   const ratios = readyRatios(services, readiness)
   t.equal(ratios.overall, 0.25)
   t.same(Object.fromEntries(ratios.groups), { g1: 0.5, g2: 0 })
   t.equal(readyRatios([], new Map()).overall, 1, 'nothing configured is nothing broken')
 })
+
+t.test('thresholds 3/2: a flapping target turns down only after 3 failures in a row and back after 2 successes, each flip counted once', async (t) => {
+  // A real TCP peer switched off and on again on the same port.
+  const peer = switchablePeer()
+  const port = await peer.on(0)
+  t.teardown(() => peer.off())
+  const config = parseConfig(
+    `services:\n  - { name: flaky, probe: tcp, address: "127.0.0.1:${port}", timeout: 1s, failure_threshold: 3, success_threshold: 2 }\n`,
+    'flap.yml',
+    PROBE_KINDS,
+  )
+  const engine = harness(config)
+  const service = config.services[0]!
+  const step = async () => {
+    await engine.probeAndRecord(service)
+    const s = parseExposition(await engine.registry.metrics())
+    const status = engine.store.get('flaky')!
+    return {
+      up: value(s, 'groundtruth_service_up', { service: 'flaky' }),
+      failures: value(s, 'groundtruth_probe_consecutive_failures', { service: 'flaky' }),
+      changes: value(s, 'groundtruth_service_state_changes_total', { service: 'flaky' }),
+      raw: status.last!.ok,
+      since: value(s, 'groundtruth_service_state_since_timestamp_seconds', { service: 'flaky' }),
+    }
+  }
+  const off = () => peer.off()
+  const on = () => peer.on(port)
+
+  const first = await step()
+  t.match(first, { up: 1, failures: 0, changes: 0, raw: true })
+  // One failure between successes: the raw result shows it, the state does not move.
+  await off()
+  t.match(await step(), { up: 1, failures: 1, changes: 0, raw: false })
+  await on()
+  t.match(await step(), { up: 1, failures: 0, changes: 0, raw: true })
+  // A real outage: the third failure in a row turns it down, once.
+  await off()
+  t.match(await step(), { up: 1, failures: 1 })
+  t.match(await step(), { up: 1, failures: 2 })
+  const down = await step()
+  t.match(down, { up: 0, failures: 3, changes: 1, raw: false })
+  t.ok(down.since >= first.since, 'the state since moves when the state changes')
+  t.equal(engine.store.snapshot().readiness.get('flaky')!.causes[0]!.cause, 'down')
+  t.match(await step(), { up: 0, failures: 4, changes: 1 }, 'more failures are no more flips')
+  // Back: one success is not enough, the second turns it up.
+  await on()
+  t.match(await step(), { up: 0, failures: 0, changes: 1, raw: true })
+  t.match(await step(), { up: 1, failures: 0, changes: 2 })
+})
+
+/** A TCP listener that can be switched off (connections refused) and on again on the same port. */
+function switchablePeer() {
+  let server: Server | undefined
+  const sockets = new Set<Socket>()
+  return {
+    on: (port: number) =>
+      new Promise<number>((resolve, reject) => {
+        server = createServer((socket) => {
+          sockets.add(socket)
+          socket.on('close', () => sockets.delete(socket))
+        })
+        server.once('error', reject)
+        server.listen(port, '127.0.0.1', () => resolve((server!.address() as AddressInfo).port))
+      }),
+    off: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        if (!server?.listening) return resolve()
+        server.close(() => resolve())
+      }),
+  }
+}

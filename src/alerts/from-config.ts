@@ -1,4 +1,5 @@
-// Alert options read off a configuration: who pages when a service is down.
+// Alert options read off a configuration: who pages when a service is down,
+// or up but not ready because of its own env or migrations.
 import type { AlertOptions } from './options.js'
 
 /** The part of a configuration that decides severities. */
@@ -11,7 +12,9 @@ export interface SeveritySource {
  * critical service, every down service pages (the defaults). Otherwise a
  * critical service and everything it depends on (transitively: "the API is
  * down because Postgres is down" must page) is `critical`, and any other
- * down service is a `warning`.
+ * down service is a `warning`. The same split applies to a service that is
+ * up but not ready because of its own env or migrations
+ * (GroundtruthServiceNotReadyConfig).
  */
 export function alertOptionsFromConfig(config: SeveritySource): AlertOptions {
   const byName = new Map(config.services.map((svc) => [svc.name, svc]))
@@ -25,7 +28,7 @@ export function alertOptionsFromConfig(config: SeveritySource): AlertOptions {
   if (critical.size === 0) return {}
   return {
     severity: {
-      alerts: { GroundtruthServiceDown: 'warning' },
+      alerts: { GroundtruthServiceDown: 'warning', GroundtruthServiceNotReadyConfig: 'warning' },
       services: Object.fromEntries([...critical].filter((name) => byName.has(name)).sort().map((name) => [name, 'critical' as const])),
     },
   }

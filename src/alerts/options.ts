@@ -35,11 +35,13 @@ export interface AlertOptions {
     /** Severity per alert. Defaults: DEFAULT_SEVERITY. */
     alerts?: Partial<Record<AlertName, Severity>>
     /**
-     * GroundtruthServiceDown severity by group: one rule per group (matching
-     * `group="…"`), and the default rule excludes these groups.
+     * Severity by group of the alerts about a service's own state
+     * (GroundtruthServiceDown, GroundtruthServiceNotReadyConfig): one rule
+     * per group (matching `group="…"`), and the default rule excludes these
+     * groups.
      */
     groups?: Record<string, Severity>
-    /** GroundtruthServiceDown severity by service; wins over `groups`. */
+    /** The same by service; wins over `groups`. */
     services?: Record<string, Severity>
   }
 }

@@ -1,6 +1,7 @@
 // Renders the alert table into a Prometheus rule file: each spec becomes one
-// alerting rule (ServiceDown one per severity override), with the options'
-// matchers in every selector, `for:`, severity and a runbook link.
+// alerting rule (a `splitBySeverity` one, such as ServiceDown, one per
+// severity override), with the options' matchers in every selector, `for:`,
+// severity and a runbook link.
 import { stringify } from 'yaml'
 import { parseDuration } from '../duration.js'
 import { SERVICE_READY } from '../exposition/services.js'

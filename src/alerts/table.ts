@@ -22,7 +22,7 @@ const byName = <V>(value: (spec: AlertSpec<AlertName>) => V): Readonly<Record<Al
 /** How long each alert's condition must hold before it fires (`for:`); "0m" fires at once. */
 export const DEFAULT_FOR = byName((spec) => spec.for)
 
-/** Each alert's severity unless overridden (`severity.alerts`, and for ServiceDown `severity.services` / `severity.groups`). */
+/** Each alert's severity unless overridden (`severity.alerts`, and for the `splitBySeverity` alerts, ServiceDown and NotReadyConfig, `severity.services` / `severity.groups`). */
 export const DEFAULT_SEVERITY: Readonly<Record<AlertName, Severity>> = byName((spec) => spec.severity)
 
 export const RECORDING_RULES = recordingRules.map((r) => r.record)

@@ -1,5 +1,6 @@
 // The overview dashboard: readiness overall, per group and over time, what is
-// not ready and why, and the probes behind it.
+// not ready and why (each cause: down, dependency, env, migrations), and the
+// probes behind it.
 import {
   GROUP_READY_RATIO,
   PROBE_DURATION,
@@ -7,7 +8,9 @@ import {
   PROBE_LAST_RUN,
   PROBE_LAST_SUCCESS,
   READY_RATIO,
+  SERVICE_NOT_READY,
   SERVICE_READY,
+  SERVICE_STATE_SINCE,
   SERVICE_UP,
   STATE_CHANGES_TOTAL,
 } from '../exposition/services.js'
@@ -18,6 +21,16 @@ import { inGroup, ofGroups, ofJob } from './selectors.js'
 
 const onNotReady = `and on (job, instance, service) (${ofGroups(SERVICE_READY)} == 0)`
 const lastRunAge = inGroup(`time() - ${ofJob(PROBE_LAST_RUN)}`)
+/** Each cause that keeps a service from ready, with the service's group (not_ready carries only `service`). */
+const notReadyCauses = `${ofJob(SERVICE_NOT_READY)}\n* on (job, instance, service) group_left (group)\ngroup by (job, instance, service, group) (${ofGroups(SERVICE_UP)})`
+
+/** The causes of groundtruth_service_not_ready, as the table shows them. */
+const CAUSE_MAP = mapping({
+  down: ['down: its own probe or checks fail', 'red'],
+  dependency: ['dependency: waits on a service not ready', 'orange'],
+  env: ['env: a needed variable is not configured', 'purple'],
+  migrations: ['migrations: not clean', 'purple'],
+})
 
 export const overview = {
   file: 'groundtruth-overview.json',
@@ -35,7 +48,12 @@ export const overview = {
     }),
     stat({ title: 'Services', expr: `count(${ofGroups(SERVICE_UP)})`, field: fixedField('blue'), description: 'Services in the selected groups.' }),
     stat({ title: 'Down', expr: `sum(1 - ${ofGroups(SERVICE_UP)})`, field: countField('red'), description: 'Services whose own probe or checks failed on the last run.' }),
-    stat({ title: 'Not ready', expr: `sum(1 - ${ofGroups(SERVICE_READY)})`, field: countField('orange'), description: 'Services down, or up but with a dependency not ready.' }),
+    stat({
+      title: 'Not ready',
+      expr: `sum(1 - ${ofGroups(SERVICE_READY)})`,
+      field: countField('orange'),
+      description: 'Services down, or up but held back by a dependency not ready, a needed env variable or their migrations.',
+    }),
     stat({
       title: 'Oldest result',
       expr: `max(${lastRunAge})`,
@@ -60,21 +78,39 @@ export const overview = {
         { expr: `${ofGroups(SERVICE_UP)} ${onNotReady}`, mayBeEmpty: true },
         { expr: `sum by (job, instance, service, reason) (increase(${ofJob(PROBE_FAILURES_TOTAL)}[$__range])) > 0 ${onNotReady}`, mayBeEmpty: true },
         { expr: `time() - ${ofJob(PROBE_LAST_SUCCESS)} ${onNotReady}`, mayBeEmpty: true },
+        { expr: `time() - ${ofJob(SERVICE_STATE_SINCE)} ${onNotReady}`, mayBeEmpty: true },
       ],
       columns: {
         hide: ['Value #A'],
-        rename: { 'Value #B': 'state', 'Value #C': 'failures in range', 'Value #D': 'since last success', reason: 'failure reason' },
-        order: ['service', 'group', 'probe', 'Value #B', 'reason', 'Value #C', 'Value #D'],
+        rename: { 'Value #B': 'state', 'Value #C': 'failures in range', 'Value #D': 'since last success', 'Value #E': 'in this state for', reason: 'failure reason' },
+        order: ['service', 'group', 'probe', 'Value #B', 'Value #E', 'reason', 'Value #C', 'Value #D'],
       },
       field: {
         defaults: {},
         overrides: [
-          override('state', [{ id: 'mappings', value: mapping({ '0': ['down', 'red'], '1': ['up, waiting on a dependency', 'orange'] }) }, cellColor]),
+          override('state', [{ id: 'mappings', value: mapping({ '0': ['down', 'red'], '1': ['up, not ready', 'orange'] }) }, cellColor]),
           override('since last success', [{ id: 'unit', value: 's' }]),
+          override('in this state for', [{ id: 'unit', value: 's' }]),
         ],
       },
       description:
-        'Services not ready now. state: down (its own probe failed) or up but waiting on a dependency that is not ready. failure reason: probe failures by reason over the dashboard range (details in /status and logs).',
+        'Services not ready now. state: down (its own probe failed) or up but not ready (the causes are in the table below). in this state for: since it last changed between ready, not ready and down. failure reason: probe failures by reason over the dashboard range (details in /status and logs).',
+    }),
+    table({
+      title: 'Not ready causes',
+      queries: [{ expr: notReadyCauses, mayBeEmpty: true }],
+      columns: { hide: ['Value'], order: ['service', 'group', 'cause'] },
+      field: { defaults: {}, overrides: [override('cause', [{ id: 'mappings', value: CAUSE_MAP }, cellColor])] },
+      description:
+        'Every cause that keeps a service from ready, one row each: down, dependency (waits on a service not ready), env (a needs_env variable holds a placeholder, is missing or weak), migrations (pending, failed, unknown or branched). /status names the variables, migrations and services behind them.',
+      w: 12,
+      h: 10,
+    }),
+    stateTimeline({
+      title: 'Not ready causes over time',
+      queries: [{ expr: inGroup(ofJob(SERVICE_NOT_READY)), legend: '{{service}}: {{cause}}', mayBeEmpty: true }],
+      mappings: mapping({ '1': ['not ready', 'orange'] }),
+      description: 'When each cause held each service back from ready; gaps are times it did not.',
     }),
     stateTimeline({ title: 'Ready over time', queries: [{ expr: ofGroups(SERVICE_READY), legend: '{{service}}' }], mappings: READY_MAP }),
     stateTimeline({ title: 'Up over time', queries: [{ expr: ofGroups(SERVICE_UP), legend: '{{service}}' }], mappings: UP_MAP }),

@@ -136,7 +136,8 @@ function findingsOf(snapshot: Snapshot, services: readonly ServiceStatus[], gate
   for (const source of snapshot.env) {
     for (const v of source.variables) {
       if (v.state === 'configured') continue
-      const blocks = services.filter((s) => s.causes.some((c) => c.cause === 'env' && c.variables.some((u) => u.name === v.name))).map((s) => s.name)
+      const needing = services.filter((s) => s.causes.some((c) => c.cause === 'env' && c.variables.some((u) => u.name === v.name))).map((s) => s.name)
+      const blocks = [...new Set([...needing, ...needing.flatMap((n) => dependentsOf(n, services))])]
       const rule = v.rule ? ` (${v.rule.replace(/_/g, ' ')})` : ''
       out.push({ concern: 'env', kind: v.state, where: source.source, subject: v.name, summary: `${v.name} ${ENV_SUMMARY[v.state]} in ${source.source}${rule}`, blocks, gated: (gates.env as string[]).includes(v.state) })
     }

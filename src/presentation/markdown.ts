@@ -1,44 +1,36 @@
 // The Markdown report (`groundtruth report`, `check --format markdown`): the
-// honest "what actually works" that teams used to write by hand.
+// honest "what actually works" that teams used to write by hand. It opens
+// with the verdict and every gate failure, then says what is broken and why,
+// most blocking first, then the detail per group, migrations and env.
 import { percent } from '../gates.js'
-import type { StatusDocument } from '../exposition/status.js'
-import { configuredLine, envFindingLines, latency, migrationLine, STATE_MARK, summary } from './lines.js'
+import type { ServiceStatus, StatusDocument } from '../exposition/status.js'
+import { whyWords } from '../env/words.js'
+import { causeWords, configuredLine, envBlocks, envFileLines, failureWords, findingLine, heldBackBy, holdsBack, lastProbeFailed, latency, migrationLine, REASON_WORDS, STATE_MARK, summary } from './lines.js'
+import type { Reason } from '../probe.js'
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 
 export function renderMarkdown(doc: StatusDocument, source: string): string {
   const out: string[] = []
   out.push('# groundtruth status report', '')
+  out.push(...verdict(doc), '')
   out.push(`Generated ${doc.generated_at} from live probes · environment \`${doc.environment}\` · config \`${source}\``, '')
-  out.push(`**Readiness: ${summary(doc)}.** Gates: ${doc.gates.passed ? 'passed' : `**failed** (${doc.gates.failures.join('; ')})`}.`, '')
+  out.push(...broken(doc))
 
   const groups = [...new Set(doc.services.map((s) => s.group))]
   for (const group of groups) {
     const members = doc.services.filter((s) => s.group === group)
     const ready = members.filter((s) => s.ready).length
+    const described = members.some((s) => s.description)
     out.push(`## ${group} — ${ready}/${members.length} ready (${percent(doc.groups[group] ?? 0)})`, '')
-    out.push('| Service | State | Reason | Latency | Target | Checks |', '|---|---|---|---|---|---|')
+    out.push(`| Service |${described ? ' Description |' : ''} State | Reason | Latency | Target | Checks |`, `|---|${described ? '---|' : ''}---|---|---|---|---|`)
     for (const s of members) {
       const checks = s.checks.map((c) => `${c.ok ? '✅' : '❌'} ${c.name}`).join(', ') || '-'
-      out.push(`| ${cell(s.name)}${s.critical ? ' (critical)' : ''} | ${STATE_MARK[s.state]} | ${s.reason ?? '-'} | ${latency(s)} | \`${cell(s.target)}\` | ${cell(checks)} |`)
+      const description = described ? ` ${cell(s.description ?? '-')} |` : ''
+      out.push(`| ${cell(s.name)}${s.critical ? ' (critical)' : ''} |${description} ${STATE_MARK[s.state]} | ${s.reason ?? '-'} | ${latency(s)} | \`${cell(s.target)}\` | ${cell(checks)} |`)
     }
     out.push('')
   }
-
-  out.push('## What is broken and why', '')
-  const broken = doc.services.filter((s) => !s.ready)
-  if (broken.length === 0) out.push('Nothing: every service is up and every dependency is ready.')
-  for (const s of broken) {
-    if (s.state === 'down') {
-      out.push(`- **${s.name}** (${s.group}) is **down** — ${s.reason}: ${cell(s.error ?? 'failed')}`)
-      for (const c of s.checks.filter((c) => !c.ok)) out.push(`  - check \`${c.name}\` failed: ${cell(c.detail ?? '')}`)
-    } else if (s.state === 'not_ready') {
-      out.push(`- **${s.name}** (${s.group}) is up but **not ready**: it depends on ${s.blocked_by.map((b) => `**${b}**`).join(', ')}, which ${s.blocked_by.length > 1 ? 'are' : 'is'} not up.`)
-    } else {
-      out.push(`- **${s.name}** (${s.group}) has not been probed yet.`)
-    }
-  }
-  out.push('')
 
   const migrating = doc.services.filter((s) => s.migrations.length)
   if (migrating.length) {
@@ -61,15 +53,70 @@ export function renderMarkdown(doc: StatusDocument, source: string): string {
       out.push(`### \`${f.source}\` (${f.environment}) — ${configuredLine(f)}`, '')
       const flagged = f.variables.filter((v) => v.state !== 'configured')
       if (flagged.length) {
-        out.push('| Variable | State | Why | Line |', '|---|---|---|---|')
-        for (const v of flagged) out.push(`| \`${cell(v.name)}\` | ${v.state} | ${v.rule ?? v.reason ?? '-'} | ${v.line ?? '-'} |`)
+        out.push('| Variable | State | Why | Holds back | Line |', '|---|---|---|---|---|')
+        for (const v of flagged) {
+          const blocks = envBlocks(doc.findings, f.source, v.name)
+          out.push(`| \`${cell(v.name)}\` | ${v.state} | ${cell(whyWords(v) || '-')} | ${cell(blocks.join(', ') || '-')} | ${v.line ?? '-'} |`)
+        }
         out.push('')
       }
-      const other = envFindingLines(f).filter((l) => !/^(placeholder|missing|weak): /.test(l))
+      const other = envFileLines(f)
       for (const line of other) out.push(`- ${cell(line)}`)
       if (!flagged.length && !other.length) out.push('Every variable is configured.')
       out.push('')
     }
   }
   return out.join('\n')
+}
+
+/** The headline: readiness, the verdict and every gate failure, one bullet each. */
+function verdict(doc: StatusDocument): string[] {
+  const readiness = doc.services.length ? `**Readiness: ${summary(doc)}.**` : '**Nothing is configured: the config names no services, so nothing was probed.**'
+  if (doc.gates.passed) return [`${readiness} Verdict: **passed** (gate ${percent(doc.gates.min_ready_ratio)}).`]
+  const n = doc.gates.failures.length
+  return [`${readiness} Verdict: **failed** — ${n === 1 ? 'one gate fails' : `${n} gates fail`}:`, '', ...doc.gates.failures.map((f) => `- ${cell(f)}`)]
+}
+
+/** "## What is broken and why": down services, then up-but-not-ready ones, then the findings, each naming what it holds back. */
+function broken(doc: StatusDocument): string[] {
+  const out = ['## What is broken and why', '']
+  if (doc.services.length === 0) return [...out, 'Nothing can be judged: no service is configured.', '']
+  const held = new Map(doc.services.map((s) => [s.name, heldBackBy(doc, s.name)]))
+  const mostBlocking = (a: ServiceStatus, b: ServiceStatus) => held.get(b.name)!.length - held.get(a.name)!.length
+  const byState = (state: ServiceStatus['state']) => doc.services.filter((s) => s.state === state).sort(mostBlocking)
+  const who = (s: ServiceStatus) => `**${s.name}** (${s.group}${s.critical ? ', critical' : ''})`
+  const blocks = (s: ServiceStatus) => (held.get(s.name)!.length ? ` It ${holdsBack(held.get(s.name)!)}.` : '')
+
+  for (const s of byState('down')) {
+    const down = s.causes.find((c) => c.cause === 'down')
+    const failed = s.checks.filter((c) => !c.ok)
+    const evaluated = failed.filter((c) => !c.detail?.startsWith('not evaluated'))
+    const notEvaluated = failed.filter((c) => c.detail?.startsWith('not evaluated')).map((c) => `\`${c.name}\``)
+    // When the failed checks say it all, the line gives the reason and each check follows once.
+    const byChecks = s.last_probe_ok === false && evaluated.length > 0 && (s.reason === 'status' || s.reason === 'expectation')
+    const why = byChecks ? REASON_WORDS[s.reason as Reason] : down ? causeWords(down, s) : failureWords(s.reason, s.error)
+    out.push(`- ${who(s)} is **down**: ${cell(why)}.${blocks(s)}`)
+    if (byChecks) for (const c of evaluated) out.push(`  - check \`${c.name}\`: ${cell(c.detail ?? 'failed')}`)
+    if (notEvaluated.length) out.push(`  - not checked, since the probe failed first: ${notEvaluated.join(', ')}`)
+    for (const c of s.causes.filter((c) => c.cause !== 'down')) out.push(`  - also ${cell(causeWords(c, s))}`)
+  }
+  for (const s of byState('not_ready')) {
+    const all = [...s.causes.map((c) => causeWords(c, s)), lastProbeFailed(s)].filter((c) => c !== '')
+    if (all.length === 1) out.push(`- ${who(s)} is up but **not ready**: ${cell(all[0]!)}.${blocks(s)}`)
+    else {
+      out.push(`- ${who(s)} is up but **not ready**:${blocks(s)}`)
+      for (const c of all) out.push(`  - ${cell(c)}`)
+    }
+  }
+  for (const s of byState('pending')) out.push(`- ${who(s)} has not been probed yet.${blocks(s)}`)
+
+  // Findings that hold something back or fail the verdict, most blocking first (the document's order); the rest in one line.
+  const shown = doc.findings.filter((f) => f.blocks.length || f.gated)
+  for (const f of shown) out.push(`- ${cell(findingLine(doc, f))}`)
+  const quiet = doc.findings.length - shown.length
+  if (quiet) out.push(`- ${quiet === 1 ? 'One more finding holds' : `${quiet} more findings hold`} nothing back and no gate judges ${quiet === 1 ? 'it' : 'them'}; see below.`)
+
+  if (out.length === 2) out.push('Nothing: every service is up and ready, and no finding holds anything back.')
+  out.push('')
+  return out
 }

@@ -1,4 +1,6 @@
-// The terminal table of `groundtruth check`.
+// The terminal table of `groundtruth check`: one row per service, then the
+// migrations and env lines, then the readiness line and every gate failure
+// last, where the eye lands when the command returns.
 import { percent } from '../gates.js'
 import type { ServiceStatus, StatusDocument } from '../exposition/status.js'
 import { configuredLine, envFindingLines, explain, latency, migrationLine, summary } from './lines.js'
@@ -19,13 +21,13 @@ export function renderTable(doc: StatusDocument, color = false): string {
         return i === 3 && state ? paint(state, padded) : padded
       })
       .join('  ')
-  const out = [line(header), ...rows.map((r, i) => line(r, doc.services[i]!.state)), '']
-  out.push(`Ready: ${summary(doc)}; gate ${percent(doc.gates.min_ready_ratio)}: ${doc.gates.passed ? 'PASSED' : 'FAILED'}`)
-  for (const f of doc.gates.failures) out.push(`  - ${f}`)
+  const out = doc.services.length ? [line(header), ...rows.map((r, i) => line(r, doc.services[i]!.state)), ''] : ['No services are configured: there is nothing to probe.', '']
   for (const s of doc.services) for (const m of s.migrations) out.push(`Migrations ${s.name} ${migrationLine(m)}`)
   for (const f of doc.env) {
     out.push(`Environment ${f.source} (${f.environment}): ${configuredLine(f)}`)
-    for (const line of envFindingLines(f)) out.push(`  - ${line}`)
+    for (const line of envFindingLines(f, doc.findings)) out.push(`  - ${line}`)
   }
+  out.push(`Ready: ${summary(doc)}; gate ${percent(doc.gates.min_ready_ratio)}: ${doc.gates.passed ? 'PASSED' : 'FAILED'}`)
+  for (const f of doc.gates.failures) out.push(`  - ${f}`)
   return out.join('\n') + '\n'
 }

@@ -54,7 +54,7 @@ const BUSY_OPTIONS = {
 t.test('promtool check rules: the shipped file is clean', async (t) => {
   const r = run('promtool', ['check', 'rules', RULES])
   t.equal(r.code, 0, r.out)
-  t.match(r.out, /SUCCESS: 22 rules found/)
+  t.match(r.out, /SUCCESS: 23 rules found/)
 })
 
 t.test('promtool test rules: every alert fires with its labels and annotations, and stays quiet', async (t) => {
@@ -133,7 +133,17 @@ t.test('options change what they should', async (t) => {
   t.match(down[0]!.expr, /groundtruth_service_up\{job="gt", env="prod", service="api"\} == 0/)
   t.match(down[2]!.expr, /groundtruth_service_up\{job="gt", env="prod", group="infrastructure", service!~"api\|web"\} == 0/)
   t.match(down[3]!.expr, /groundtruth_service_up\{job="gt", env="prod", service!~"api\|web", group!~"infrastructure"\} == 0/)
+  // The alert about a service's own env or migrations follows the same split.
+  const config = alerts.filter((a) => a.alert === 'GroundtruthServiceNotReadyConfig')
+  t.same(
+    config.map((a) => a.labels.severity),
+    ['critical', 'info', 'warning', 'critical'],
+  )
+  t.match(config[0]!.expr, /groundtruth_service_not_ready\{job="gt", env="prod", cause=~"env\|migrations"\} == 1/)
+  t.match(config[0]!.expr, /groundtruth_service_up\{job="gt", env="prod", service="api"\} == 1/)
+  t.match(config[3]!.expr, /groundtruth_service_up\{job="gt", env="prod", service!~"api\|web", group!~"infrastructure"\} == 1/)
   const by = (name: string) => alerts.find((a) => a.alert === name)!
+  t.match(by('GroundtruthServiceNotReady').expr, /groundtruth_service_not_ready\{job="gt", env="prod", cause="dependency"\} == 1/)
   t.notOk('for' in by('GroundtruthMigrationPending'), 'a 0m for is left out')
   t.equal(by('GroundtruthEnvPlaceholder').labels.severity, 'critical')
   t.match(by('GroundtruthProbeSlow').expr, /> 7\)/)
@@ -176,6 +186,36 @@ t.test('severity overrides really route: promtool over a rendering with override
   t.equal(r.code, 0, r.out)
 })
 
+t.test('up but not ready because of its own env or migrations: severity follows `critical`, through promtool', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gt-alerts-'))
+  const options = alertOptionsFromConfig({ services: [{ name: 'api', critical: true, depends_on: ['pg'] }, { name: 'pg' }, { name: 'web' }] })
+  writeFileSync(join(dir, 'rules.yml'), renderAlertRules({ ...options, for: { GroundtruthServiceNotReadyConfig: '0m' } }))
+  const series = (service: string, cause: string, up = 1) =>
+    `      - series: 'groundtruth_service_up{job="groundtruth", instance="gt", service="${service}", group="g", probe="tcp"}'\n        values: '${up}'\n` +
+    `      - series: 'groundtruth_service_not_ready{job="groundtruth", instance="gt", service="${service}", cause="${cause}"}'\n        values: '1'\n`
+  const expect = (service: string, cause: string, severity: string) =>
+    `          - exp_labels: { severity: ${severity}, job: groundtruth, instance: gt, service: ${service}, group: g, cause: ${cause} }\n` +
+    `            exp_annotations:\n              summary: Service ${service} is up but not ready because of its ${cause}\n` +
+    `              description: 'The service ${service} (group g) answers its probe, but is not ready: ` +
+    (cause === 'env' ? 'a variable it needs (needs_env) holds a placeholder, is missing or is weak' : 'its migrations are not clean (pending, failed, unknown or branched)') +
+    `; /status names what.'\n` +
+    `              runbook_url: https://github.com/groundtruth/groundtruth/blob/main/alerts/runbook.md#groundtruthservicenotreadyconfig\n`
+  writeFileSync(
+    join(dir, 'test.yml'),
+    'rule_files: [rules.yml]\ntests:\n  - interval: 1m\n    input_series:\n' +
+      series('api', 'env') +
+      series('pg', 'migrations') +
+      series('web', 'env') +
+      series('cache', 'env', 0) +
+      '    alert_rule_test:\n      - eval_time: 0m\n        alertname: GroundtruthServiceNotReadyConfig\n        exp_alerts:\n' +
+      expect('api', 'env', 'critical') +
+      expect('pg', 'migrations', 'critical') +
+      expect('web', 'env', 'warning'),
+  )
+  const r = run('promtool', ['test', 'rules', 'test.yml'], dir)
+  t.equal(r.code, 0, r.out)
+})
+
 t.test('alertOptionsFromConfig: critical services and what they depend on page', async (t) => {
   t.same(alertOptionsFromConfig({ services: [{ name: 'api' }] }), {})
   t.same(
@@ -188,7 +228,12 @@ t.test('alertOptionsFromConfig: critical services and what they depend on page',
         { name: 'web', depends_on: ['api'] },
       ],
     }),
-    { severity: { alerts: { GroundtruthServiceDown: 'warning' }, services: { api: 'critical', cache: 'critical', postgres: 'critical', redis: 'critical' } } },
+    {
+      severity: {
+        alerts: { GroundtruthServiceDown: 'warning', GroundtruthServiceNotReadyConfig: 'warning' },
+        services: { api: 'critical', cache: 'critical', postgres: 'critical', redis: 'critical' },
+      },
+    },
   )
 })
 
@@ -225,6 +270,18 @@ t.test('amtool check-config: the Alertmanager example is valid', async (t) => {
     target_matchers: ['alertname="GroundtruthServiceNotReady"'],
     equal: ['job'],
   })
+  // A service's own env or migrations problem silences the dependency
+  // not-ready alerts (it is their root cause), and nothing silences it.
+  t.same(config.inhibit_rules[1], {
+    source_matchers: ['alertname="GroundtruthServiceNotReadyConfig"'],
+    target_matchers: ['alertname="GroundtruthServiceNotReady"'],
+    equal: ['job'],
+  })
+  const targets = (config.inhibit_rules as Array<{ target_matchers: string[] }>).flatMap((r) => r.target_matchers)
+  t.notOk(
+    targets.some((m) => m.includes('GroundtruthServiceNotReadyConfig') || /=~.*NotReady/.test(m)),
+    'no inhibition targets GroundtruthServiceNotReadyConfig',
+  )
 })
 
 t.test('amtool config routes test: critical pages, warnings and info notify', async (t) => {
@@ -236,5 +293,7 @@ t.test('amtool config routes test: critical pages, warnings and info notify', as
   t.equal(route('severity=critical', 'service=api', 'alertname=GroundtruthServiceDown'), 'groundtruth-pagerduty')
   t.equal(route('severity=critical', 'service=api', 'tool=prisma', 'alertname=GroundtruthMigrationFailed'), 'groundtruth-pagerduty')
   t.equal(route('severity=warning', 'service=web', 'alertname=GroundtruthServiceNotReady'), 'groundtruth-notify')
+  t.equal(route('severity=critical', 'service=api', 'cause=env', 'alertname=GroundtruthServiceNotReadyConfig'), 'groundtruth-pagerduty')
+  t.equal(route('severity=warning', 'service=web', 'cause=migrations', 'alertname=GroundtruthServiceNotReadyConfig'), 'groundtruth-notify')
   t.equal(route('severity=info', 'service=web', 'alertname=GroundtruthServiceDown'), 'groundtruth-notify')
 })

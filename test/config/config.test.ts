@@ -17,7 +17,7 @@ t.test('defaults are applied to a minimal config', async (t) => {
   t.same(config.defaults, { interval: 30_000, timeout: 5_000 })
   t.equal(config.environment, 'production')
   t.equal(config.concurrency, 16)
-  t.same(config.gates, { min_ready_ratio: 1 })
+  t.same(config.gates, { min_ready_ratio: 1, env: ['placeholder', 'missing', 'weak'], migrations: ['pending', 'failed', 'unknown', 'branched'] }, 'production: weak values fail the verdict too')
   t.same(config.env, [])
   t.equal(config.services.length, 1)
   const [api] = config.services
@@ -85,7 +85,7 @@ env:
   t.same(config.defaults, { interval: 60_000, timeout: 10_000 })
   t.equal(config.environment, 'staging')
   t.equal(config.concurrency, 4)
-  t.same(config.gates, { min_ready_ratio: 0.95 })
+  t.same(config.gates, { min_ready_ratio: 0.95, env: ['placeholder', 'missing'], migrations: ['pending', 'failed', 'unknown', 'branched'] }, 'staging: weak values are reported, not gated')
   t.same(config.env, [{ file: '.env', example: '.env.example', required: ['OPENAI_API_KEY'] }])
   const [api, db, nightly] = config.services
   t.equal(api!.interval, 60_000, 'api: interval from defaults')
@@ -175,7 +175,7 @@ t.test('config/local.yml loads with its values', async (t) => {
   const config = await loadConfig(join(ROOT, 'config', 'local.yml'), PROBE_KINDS, {})
   t.same(config.defaults, { interval: 15_000, timeout: 3_000 })
   t.equal(config.environment, 'development')
-  t.same(config.gates, { min_ready_ratio: 0.75 })
+  t.same(config.gates, { min_ready_ratio: 0.75, env: ['placeholder', 'missing', 'weak'], migrations: ['pending', 'failed', 'unknown', 'branched'] })
   t.same(
     config.services.map((s) => [s.name, s.group, s.probe]),
     [

@@ -28,6 +28,27 @@ const TCP = (name: string, extra = '') => `  - name: ${name}\n    probe: tcp\n  
 
 const cases: BadCase[] = [
   {
+    name: 'a failure threshold of 0',
+    yaml: `services:\n${TCP('a', '    failure_threshold: 0\n')}`,
+    path: 'services[0].failure_threshold',
+    at: 'failure_threshold',
+    message: /expected number to be >=1/i,
+  },
+  {
+    name: 'an unknown migration finding kind in fail_on',
+    yaml: `services:\n  - name: db\n    probe: postgres\n    url: postgres://127.0.0.1/test\n    migrations: { tool: prisma, dir: m, fail_on: [pending, drifted] }\n`,
+    path: 'services[0].migrations.fail_on[1]',
+    at: 'migrations',
+    message: /expected one of "pending"\|"failed"\|"unknown"\|"branched"/,
+  },
+  {
+    name: 'an unknown env finding kind in gates',
+    yaml: `gates: { env: [placeholder, ugly] }\n`,
+    path: 'gates.env[1]',
+    at: 'gates',
+    message: /expected one of "placeholder"\|"missing"\|"weak"/,
+  },
+  {
     name: 'unknown top-level key',
     yaml: `defaults: { interval: 30s }\nservces:\n${TCP('a')}`,
     path: 'servces',

@@ -110,6 +110,8 @@ t.test('every panel query parses as PromQL and uses exported metrics only', asyn
     'groundtruth_group_ready_ratio',
     'groundtruth_service_ready',
     'groundtruth_service_up',
+    'groundtruth_service_not_ready',
+    'groundtruth_service_state_since_timestamp_seconds',
     'groundtruth_probe_failures_total',
     'groundtruth_probe_duration_seconds',
     'groundtruth_service_state_changes_total',
@@ -148,7 +150,7 @@ t.test('the metric list matches the README Metrics table', async (t) => {
 t.test('allQueries reports where each query comes from', async (t) => {
   const queries = allQueries(models)
   const notReady = queries.filter((q) => q.panel === 'Not ready: what and why')
-  t.same(notReady.map((q) => q.refId), ['A', 'B', 'C', 'D'])
+  t.same(notReady.map((q) => q.refId), ['A', 'B', 'C', 'D', 'E'])
   t.ok(notReady.every((q) => q.file === 'groundtruth-overview.json' && q.uid === 'groundtruth-overview' && q.instant && q.mayBeEmpty))
   const overall = queries.find((q) => q.panel === 'Ready (all services)')
   t.match(overall, { dashboard: 'groundtruth / Overview', refId: 'A', expr: 'groundtruth_ready_ratio{job=~"$job"}', mayBeEmpty: false })
@@ -168,6 +170,19 @@ t.test('allQueries reports where each query comes from', async (t) => {
       { file: 'x.json', uid: '', dashboard: '', panel: '', refId: '', expr: 'up', instant: false, mayBeEmpty: false },
     ],
   )
+})
+
+t.test('the overview shows each cause that keeps a service from ready, by service and group', async (t) => {
+  const overview = models['groundtruth-overview.json']!
+  const causes = overview.panels.find((p) => p.title === 'Not ready causes')
+  t.ok(causes, 'a "Not ready causes" table')
+  t.equal(causes?.type, 'table')
+  t.match(causes?.targets?.[0]?.expr, /^groundtruth_service_not_ready\{job=~"\$job"\}\n\* on \(job, instance, service\) group_left \(group\)/)
+  t.match(causes?.targets?.[0]?.expr, /groundtruth_service_up\{job=~"\$job", group=~"\$group"\}/, 'narrowed to the selected groups')
+  const text = JSON.stringify(causes)
+  for (const cause of ['down', 'dependency', 'env', 'migrations']) t.match(text, `"${cause}":{"text":"${cause}: `, `cause ${cause} is mapped to text`)
+  const timeline = overview.panels.find((p) => p.title === 'Not ready causes over time')
+  t.match(timeline, { type: 'state-timeline', targets: [{ expr: /^groundtruth_service_not_ready\{job=~"\$job"\} and on/ }] })
 })
 
 t.test('refIds run from A to Z; a panel with more queries is an error', async (t) => {

@@ -61,12 +61,12 @@ ${extraEnv}`,
   return { dir, file }
 }
 
-t.test('check: the configured N/M line, the findings, and an exit code the audit does not change', async (t) => {
+t.test('check: the configured N/M line, the findings, and a verdict the audit fails', async (t) => {
   const { file, dir } = await configFor(t)
   let out = ''
   let err = ''
   const io: Io = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, cwd: dir, env: { GT_PROCESS_TOKEN: PROCESS_TOKEN } }
-  t.equal(await main(['check', '--config', file], io), 0, 'gates judge services; env findings are reported, not gated')
+  t.equal(await main(['check', '--config', file], io), 1, 'every service is ready, but placeholders in production fail the verdict')
   t.match(out, /Environment \.env \(production\): configured 4\/10 \(40%\)/)
   t.match(out, /placeholder: ANTHROPIC_API_KEY, OPENAI_API_KEY/)
   t.match(out, /missing: REDIS_URL, SENTRY_DSN/)
@@ -75,8 +75,15 @@ t.test('check: the configured N/M line, the findings, and an exit code the audit
   t.match(out, /Environment process \(production\): configured 1\/2 \(50%\)/)
 
   out = ''
-  t.equal(await main(['check', '--config', file, '--format', 'json'], io), 0)
+  t.equal(await main(['check', '--config', file, '--format', 'json'], io), 1)
   const doc = JSON.parse(out)
+  t.same(doc.gates.failures, [
+    'in .env (production), 2 variables hold a placeholder: ANTHROPIC_API_KEY, OPENAI_API_KEY',
+    'in .env (production), 2 variables are missing: REDIS_URL, SENTRY_DSN',
+    `in .env (production), 2 variables are weak: ${doc.env[0].variables.filter((v: { state: string }) => v.state === 'weak').map((v: { name: string; rule: string }) => `${v.name} (${v.rule.replace(/_/g, ' ')})`).join(', ')}`,
+    'in process (production), 1 variable is missing: GT_ABSENT_TOKEN',
+  ])
+  t.equal(doc.services[0].ready, true, 'no service needs these variables: the services stay ready')
   const dotenv = doc.env[0]
   t.same(dotenv.counts, { configured: 4, placeholder: 2, missing: 2, weak: 2 })
   t.same([dotenv.configured, dotenv.total], [4, 10])
@@ -97,12 +104,82 @@ t.test('check: the configured N/M line, the findings, and an exit code the audit
   ])
 
   out = ''
-  t.equal(await main(['report', '--config', file], io), 0)
+  t.equal(await main(['report', '--config', file], io), 0, 'a report is written whatever the verdict')
   t.match(out, /## Environment configuration/)
   t.match(out, /### `\.env` \(production\) — configured 4\/10 \(40%\)/)
   t.match(out, /\| `OPENAI_API_KEY` \| placeholder \|/)
   t.match(out, /- duplicate: LOG_LEVEL on lines 9, 10; line 10 wins/)
   for (const secret of PLANTED) t.notOk((out + err).includes(secret), 'no planted value in any output')
+})
+
+t.test('gates: { env: [], migrations: [] } turns the finding gates off', async (t) => {
+  const { file, dir } = await configFor(t, 'gates: { env: [], migrations: [] }\n')
+  let out = ''
+  const io: Io = { stdout: (s) => void (out += s), stderr: () => {}, isTTY: false, cwd: dir, env: { GT_PROCESS_TOKEN: PROCESS_TOKEN } }
+  t.equal(await main(['check', '--config', file, '--format', 'json'], io), 0)
+  t.same(JSON.parse(out).gates.failures, [])
+})
+
+t.test('a healthy HTTP service that needs a placeholder key: up, not ready, cause env, exit 1, the report names both', async (t) => {
+  const api = await httpServer((_req, res) => res.end('ok'))
+  t.teardown(api.close)
+  const { dir, file } = project()
+  writeFileSync(
+    file,
+    `
+services:
+  - { name: ai, group: backend, probe: http, url: "http://127.0.0.1:${api.port}/", needs_env: [OPENAI_API_KEY, LOG_LEVEL], critical: true }
+  - { name: web, group: frontend, probe: http, url: "http://127.0.0.1:${api.port}/", depends_on: [ai] }
+env:
+  - { file: .env, example: .env.example }
+gates: { env: [] }
+`,
+  )
+  let out = ''
+  const io: Io = { stdout: (s) => void (out += s), stderr: () => {}, isTTY: false, cwd: dir, env: {} }
+  t.equal(await main(['check', '--config', file, '--format', 'json'], io), 1, 'the critical service is not ready, whatever the env gate says')
+  const doc = JSON.parse(out)
+  const [ai, web] = doc.services
+  t.match(ai, { up: true, ready: false, state: 'not_ready' })
+  t.same(ai.causes, [
+    {
+      cause: 'env',
+      detail: 'OPENAI_API_KEY holds a placeholder in .env',
+      variables: [{ name: 'OPENAI_API_KEY', state: 'placeholder', sources: ['.env'] }],
+    },
+  ])
+  t.same(web.causes.map((c: { cause: string }) => c.cause), ['dependency'], 'what waits on it is not ready either')
+  t.same(doc.gates.failures, ['ready ratio 0% is below the gate of 100%', 'critical service ai is not ready: OPENAI_API_KEY holds a placeholder in .env'])
+  t.same(doc.findings[0], { concern: 'env', kind: 'placeholder', where: '.env', subject: 'OPENAI_API_KEY', summary: 'OPENAI_API_KEY holds a placeholder in .env', blocks: ['ai', 'web'], gated: false }, 'the finding that blocks most comes first')
+
+  const daemon = await Daemon.create({ load: () => loadConfig(file, PROBE_KINDS, {}), log: createLogger({ level: 'error', write: () => {} }) })
+  t.teardown(() => daemon.stop())
+  await daemon.startProbing()
+  const s = parseExposition((await daemon.view().metrics()).text)
+  t.equal(value(s, 'groundtruth_service_up', { service: 'ai' }), 1)
+  t.equal(value(s, 'groundtruth_service_ready', { service: 'ai' }), 0)
+  t.equal(value(s, 'groundtruth_service_not_ready', { service: 'ai', cause: 'env' }), 1)
+  t.same(find(s, 'groundtruth_service_not_ready', { service: 'ai', cause: 'down' }), [], 'only the causes that hold are emitted')
+  t.equal(value(s, 'groundtruth_service_not_ready', { service: 'web', cause: 'dependency' }), 1)
+
+  out = ''
+  t.equal(await main(['report', '--config', file], io), 0)
+  t.match(out, /OPENAI_API_KEY/)
+  t.match(out, /\bai\b/)
+})
+
+t.test('needs_env must name a variable some env source audits', async (t) => {
+  const { dir, file } = project()
+  writeFileSync(file, `services:\n  - { name: api, probe: tcp, address: "127.0.0.1:1", needs_env: [OPENAI_API_KEY, NOT_ANYWHERE] }\nenv:\n  - { file: .env, required: [REDIS_URL] }\n`)
+  let err = ''
+  const io: Io = { stdout: () => {}, stderr: (s) => void (err += s), isTTY: false, cwd: dir, env: {} }
+  t.equal(await main(['validate', '--config', file], io), 2)
+  t.match(err, /services\[0\]\.needs_env\[1\]: NOT_ANYWHERE is audited by no env source: the env sources \(\.env\) do not list it/)
+  t.notMatch(err, /needs_env\[0\]/, 'a variable in the .env file is audited')
+  writeFileSync(file, `services:\n  - { name: api, probe: tcp, address: "127.0.0.1:1", needs_env: [OPENAI_API_KEY] }\n`)
+  err = ''
+  t.equal(await main(['validate', '--config', file], io), 2)
+  t.match(err, /services\[0\]\.needs_env\[0\]: OPENAI_API_KEY is audited by no env source: there is no `env:` source/)
 })
 
 t.test('serve: env gauges on /metrics, findings in /status, a missing file is a finding', async (t) => {

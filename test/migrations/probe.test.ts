@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config/load.js'
 import { writeConfig } from '../helpers/config.js'
 import { find, parseExposition, value } from '../helpers/metrics.js'
 import { harness as round } from '../helpers/round.js'
-import { closedPort } from '../helpers/servers.js'
+import { closedPort, httpServer } from '../helpers/servers.js'
 import { scratch } from './harness.js'
 
 const scratchDb = scratch('probe')
@@ -92,7 +92,7 @@ t.test('check and report name the pending and failed migrations', async (t) => {
   const { file, dir } = project()
   let out = ''
   const io: Io = { stdout: (x) => void (out += x), stderr: () => {}, isTTY: false, cwd: dir, env: {} }
-  t.equal(await main(['check', '--config', file], io), 0)
+  t.equal(await main(['check', '--config', file], io), 1, 'pending and failed migrations fail the verdict')
   t.match(out, /Migrations db golang-migrate: 2 applied, 3 on disk, 1 pending \(3\); current 2/)
   t.match(out, /Migrations db prisma: 1 applied, 3 on disk, 1 pending \(20261103_posts\), 1 failed \(20261102_users\)/)
   out = ''
@@ -100,9 +100,56 @@ t.test('check and report name the pending and failed migrations', async (t) => {
   t.match(out, /## Migrations/)
   t.match(out, /\| db \| prisma \| 20261101_init \| 1 \| 3 \| 1 \| 1 \| 0 \| 0 \| \d \|/)
   out = ''
-  t.equal(await main(['check', '--config', file, '--format', 'json'], io), 0)
+  t.equal(await main(['check', '--config', file, '--format', 'json'], io), 1)
   const db = JSON.parse(out).services[0]
   t.same(db.migrations.map((m: { tool: string; names: { pending: string[] } }) => [m.tool, m.names.pending]), [['golang-migrate', ['3']], ['prisma', ['20261103_posts']]])
+})
+
+t.test('pending migrations hold the database and what depends on it back from ready; fail_on and gates narrow it', async (t) => {
+  const { file, dir } = project()
+  const api = await httpServer((_req, res) => res.end('ok'))
+  t.teardown(api.close)
+  const dependent = `  - { name: api, group: backend, probe: http, url: "http://127.0.0.1:${api.port}/", depends_on: [db] }\n`
+  writeFileSync(file, readFileSync(file, 'utf8') + dependent)
+  let out = ''
+  const io: Io = { stdout: (x) => void (out += x), stderr: () => {}, isTTY: false, cwd: dir, env: {} }
+  t.equal(await main(['check', '--config', file, '--format', 'json'], io), 1)
+  let doc = JSON.parse(out)
+  const [db, apiStatus] = doc.services
+  t.match(db, { up: true, ready: false, state: 'not_ready' })
+  t.same(db.causes.map((c: { cause: string }) => c.cause), ['migrations'])
+  t.same(
+    db.causes[0].findings.map((f: { subject: string; kind: string; names: string[] }) => [f.subject, f.kind, f.names]),
+    [
+      ['golang-migrate', 'pending', ['3']],
+      ['prisma', 'pending', ['20261103_posts']],
+      ['prisma', 'failed', ['20261102_users']],
+    ],
+  )
+  t.match(apiStatus, { up: true, ready: false, causes: [{ cause: 'dependency', services: ['db'], roots: [] }] })
+  t.same(doc.gates.failures, [
+    'ready ratio 0% is below the gate of 100%',
+    'db golang-migrate: 1 migration not applied yet (3)',
+    'db prisma: 1 migration not applied yet (20261103_posts)',
+    'db prisma: 1 migration failed or left unfinished (20261102_users)',
+  ])
+  t.same(doc.findings.map((f: { summary: string; blocks: string[] }) => [f.summary, f.blocks]), [
+    ['db golang-migrate: 1 migration not applied yet (3)', ['db', 'api']],
+    ['db prisma: 1 migration not applied yet (20261103_posts)', ['db', 'api']],
+    ['db prisma: 1 migration failed or left unfinished (20261102_users)', ['db', 'api']],
+  ])
+
+  // fail_on narrows what holds the database back; the gates still see every finding.
+  writeFileSync(file, readFileSync(file, 'utf8').replace('{ tool: golang-migrate, dir: db/migrations }', '{ tool: golang-migrate, dir: db/migrations, fail_on: [failed] }').replace('{ tool: prisma, dir: prisma/migrations }', '{ tool: prisma, dir: prisma/migrations, fail_on: [unknown] }'))
+  out = ''
+  t.equal(await main(['check', '--config', file, '--format', 'json'], io), 1)
+  doc = JSON.parse(out)
+  t.same(doc.services.map((s: { ready: boolean }) => s.ready), [true, true], 'nothing in fail_on is present: ready')
+  t.equal(doc.gates.failures.length, 3)
+
+  writeFileSync(file, readFileSync(file, 'utf8') + 'gates: { migrations: [] }\n')
+  out = ''
+  t.equal(await main(['check', '--config', file, '--format', 'json'], io), 0, 'gates: { migrations: [] } restores exit 0')
 })
 
 t.test('a missing directory is a finding; a down database emits no migration gauges', async (t) => {

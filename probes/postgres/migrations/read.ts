@@ -18,10 +18,21 @@ const spec = z.strictObject({
   fail_on: z.array(z.enum(MIGRATION_FINDINGS)).optional(),
 })
 
-/** One entry or a list; one entry per tool, since `tool` is the metrics' label. */
+/**
+ * One entry or a list; one entry per tool, since `tool` is the metrics' label.
+ * The form is chosen first, so a mistake is reported inside the entry the user
+ * wrote (`migrations.fail_on[1]`) rather than as "expected array".
+ */
 export const migrationsSetting = z
-  .union([spec, z.array(spec).min(1)])
-  .transform((value) => (Array.isArray(value) ? value : [value]))
+  .unknown()
+  .transform((value, ctx) => {
+    const parsed = Array.isArray(value) ? z.array(spec).min(1).safeParse(value) : spec.safeParse(value)
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path })
+      return z.NEVER
+    }
+    return Array.isArray(parsed.data) ? parsed.data : [parsed.data]
+  })
   .refine((list) => new Set(list.map((m) => m.tool)).size === list.length, 'expected each tool once per service (tool is the label of the migration metrics)')
 
 /** One tool's status: what its reader found, compared. `spec.dir` is absolute. */

@@ -1,7 +1,29 @@
 // Alerts about the probed services: down, not ready, flapping, slow, stale,
 // and the overall readiness gate.
-import { PROBE_DURATION, PROBE_FAILURES_TOTAL, PROBE_LAST_RUN, READY_RATIO, SERVICE_READY, SERVICE_UP, STATE_CHANGES_TOTAL } from '../../exposition/services.js'
-import { ruleGroup, WHERE } from '../spec.js'
+import {
+  PROBE_DURATION,
+  PROBE_FAILURES_TOTAL,
+  PROBE_LAST_RUN,
+  READY_RATIO,
+  SERVICE_NOT_READY,
+  SERVICE_UP,
+  STATE_CHANGES_TOTAL,
+} from '../../exposition/services.js'
+import type { CauseName } from '../../readiness.js'
+import { quote, regexAlternatives } from '../promql.js'
+import { ruleGroup, WHERE, type RuleContext } from '../spec.js'
+
+/**
+ * A service that is up (debounced) but not ready for one of `causes`: one
+ * series per service and cause, with the service's `group` taken from
+ * `groundtruth_service_up`, which also takes a severity split's scope.
+ */
+const upButNotReady =
+  (...causes: Exclude<CauseName, 'down'>[]) =>
+  (x: RuleContext): string => {
+    const cause = causes.length === 1 ? `cause=${quote(causes[0]!)}` : `cause=~${quote(regexAlternatives(causes))}`
+    return `(\n  ${x.sel(SERVICE_NOT_READY, cause)} == 1\n)\n* on(job, instance, service) group_left(group)\n(\n  ${x.sel(SERVICE_UP, ...x.scope)} == 1\n)`
+  }
 
 export const serviceAlerts = ruleGroup('groundtruth-services', [
   {
@@ -25,9 +47,23 @@ export const serviceAlerts = ruleGroup('groundtruth-services', [
     name: 'GroundtruthServiceNotReady',
     for: '5m',
     severity: 'warning',
-    expr: (x) => `${x.sel(SERVICE_READY)} == 0\nand on(job, instance, service)\n${x.sel(SERVICE_UP)} == 1`,
+    expr: upButNotReady('dependency'),
     summary: 'Service {{ $labels.service }} is up but not ready',
     description: `The ${WHERE} is up itself, but a service it depends on (directly or transitively) is not ready; /status names the one it waits on.`,
+  },
+  {
+    // The service's own problem, not an upstream one: it follows `critical`
+    // as ServiceDown does, and no down service elsewhere silences it.
+    name: 'GroundtruthServiceNotReadyConfig',
+    for: '10m',
+    severity: 'critical',
+    splitBySeverity: true,
+    expr: upButNotReady('env', 'migrations'),
+    summary: 'Service {{ $labels.service }} is up but not ready because of its {{ $labels.cause }}',
+    description:
+      `The ${WHERE} answers its probe, but is not ready: ` +
+      '{{ if eq $labels.cause "env" }}a variable it needs (needs_env) holds a placeholder, is missing or is weak' +
+      '{{ else }}its migrations are not clean (pending, failed, unknown or branched){{ end }}; /status names what.',
   },
   {
     name: 'GroundtruthServiceFlapping',
