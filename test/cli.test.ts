@@ -43,7 +43,7 @@ t.test('check: exit 0 when gates pass, 1 when not, 2 on bad config', async (t) =
   const strict = writeConfig(configFor(api.port, down))
   io = capture()
   t.equal(await main(['check', '--config', strict.file], io), 1, 'default gate is 100%')
-  t.match(io.out, /ready ratio 33\.3% is below the gate of 100%/)
+  t.match(io.out, /Ready: 1\/3 services ready \(33\.3%\); gate 100%: FAILED\n {2}- ready ratio 33\.3% is below the gate of 100%\n$/, 'the gate failures come last')
 
   const critical = writeConfig(configFor(api.port, down, 'gates: { min_ready_ratio: 0 }').replace('address: "127.0.0.1:' + down + '" }', `address: "127.0.0.1:${down}", critical: true }`))
   io = capture()
@@ -109,8 +109,9 @@ t.test('check --format markdown and report tell what is broken and why', async (
   t.match(report, /## infrastructure — 0\/1 ready \(0%\)/)
   t.match(report, /\| cache \| ❌ down \| refused \|/)
   t.match(report, /## What is broken and why/)
-  t.match(report, /- \*\*cache\*\* \(infrastructure\) is \*\*down\*\* — refused: .*ECONNREFUSED/)
-  t.match(report, /- \*\*web\*\* \(frontend\) is up but \*\*not ready\*\*: it depends on \*\*cache\*\*, which is not up\./)
+  t.match(report, /- \*\*cache\*\* \(infrastructure\) is \*\*down\*\*: nothing answered \(connection refused\) — .*ECONNREFUSED.*\. It holds back web\./)
+  t.match(report, /- \*\*web\*\* \(frontend\) is up but \*\*not ready\*\*: waits on cache \(not ready\)\./)
+  t.match(report, /^# groundtruth status report\n\n\*\*Readiness: [^\n]*\*\* Verdict: \*\*failed\*\*[^\n]*\n\n- ready ratio 33\.3% is below the gate of 100%/, 'the gate failures open the report')
 
   io = capture()
   t.equal(await main(['check', '--config', file, '--format', 'xml'], io), 2)

@@ -25,7 +25,7 @@ export async function queryCheck(client: pg.Client, sql: string, left: () => num
     const result = await client.query(config as pg.QueryArrayConfig)
     if (result.rows.length === 0) return { check: { name: 'query', ok: false, detail: 'the query returned no rows' }, timedOut: false }
     const cell: unknown = result.rows[0]![0]
-    return { check: { name: 'query', ok: truthy(cell), detail: `first cell: ${show(cell)}` }, timedOut: false }
+    return { check: { name: 'query', ok: truthy(cell), detail: firstCell(cell) }, timedOut: false }
   } catch (err) {
     if (!(err instanceof pg.DatabaseError)) throw err
     const timedOut = err.code === '57014'
@@ -45,6 +45,13 @@ export function truthy(cell: unknown): boolean {
     return !(/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/.test(s) && Number(s) === 0)
   }
   return true
+}
+
+/** The check's detail as a sentence: "the query's first cell was false", "… was "0", which counts as false". */
+export function firstCell(cell: unknown): string {
+  const ok = truthy(cell)
+  const counts = typeof cell === 'boolean' ? '' : `, which counts as ${ok}`
+  return `the query's first cell was ${show(cell)}${counts}`
 }
 
 function show(cell: unknown): string {

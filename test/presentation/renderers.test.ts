@@ -2,8 +2,11 @@
 // Markdown report and the HTML page. They are pure functions of the
 // document, so each is checked on a document built here, hostile text included.
 import t from 'tap'
-import type { ServiceStatus, StatusDocument } from '../../src/exposition/status.js'
-import { explain, migrationLine } from '../../src/presentation/lines.js'
+import type { FindingStatus, ServiceStatus, StatusDocument } from '../../src/exposition/status.js'
+import { PLACEHOLDER_WORDS, placeholderWords, WEAK_WORDS, weakWords, whyWords } from '../../src/env/words.js'
+import { WEAK_RULES } from '../../src/env/weak.js'
+import { REASONS } from '../../src/probe.js'
+import { causeWords, envFindingLines, explain, failureWords, findingLine, heldBackBy, migrationLine, REASON_WORDS } from '../../src/presentation/lines.js'
 import { renderMarkdown } from '../../src/presentation/markdown.js'
 import { renderPage } from '../../src/presentation/page.js'
 import { renderTable } from '../../src/presentation/table.js'
@@ -17,11 +20,17 @@ function service(over: Partial<ServiceStatus>): ServiceStatus {
     probe: 'http',
     target: 'http://api:4000/health',
     critical: false,
+    description: null,
     depends_on: [],
+    needs_env: [],
     state: 'ready',
+    state_since: '2026-12-02T09:00:00.000Z',
     up: true,
     ready: true,
+    causes: [],
     blocked_by: [],
+    last_probe_ok: true,
+    consecutive_failures: 0,
     reason: null,
     error: null,
     checks: [{ name: 'status', ok: true }],
@@ -37,16 +46,59 @@ function service(over: Partial<ServiceStatus>): ServiceStatus {
   }
 }
 
+const placeholderKey = { name: 'OPENAI_API_KEY', state: 'placeholder' as const, sources: ['.env'] }
+
+const FINDINGS: FindingStatus[] = [
+  { concern: 'env', kind: 'placeholder', where: '.env', subject: 'OPENAI_API_KEY', summary: 'OPENAI_API_KEY holds a placeholder in .env', blocks: ['api', 'worker'], gated: true },
+  { concern: 'migrations', kind: 'pending', where: 'db (prisma)', subject: '20261102_a, 20261103_b', summary: 'db prisma: 2 migrations not applied yet (20261102_a, 20261103_b)', blocks: ['db'], gated: true },
+  { concern: 'env', kind: 'weak', where: '.env', subject: 'JWT_SECRET', summary: 'JWT_SECRET is weak in .env (dev default secret)', blocks: [], gated: true },
+  { concern: 'env', kind: 'missing', where: '.env', subject: 'SENTRY_DSN', summary: 'SENTRY_DSN is missing in .env', blocks: [], gated: false },
+]
+
+const GATE_FAILURES = [
+  'ready ratio 16.7% is below the gate of 100%',
+  'critical service api is not ready: waits on db (not ready); OPENAI_API_KEY holds a placeholder in .env',
+  'in .env (production), OPENAI_API_KEY holds a placeholder',
+  'db prisma: 2 migrations not applied yet (20261102_a, 20261103_b)',
+]
+
 const doc: StatusDocument = {
   generated_at: '2026-12-02T10:00:00.000Z',
   environment: 'production',
   complete: true,
-  ready_ratio: 1 / 3,
-  groups: { backend: 0.5, infrastructure: 0 },
-  gates: { passed: false, failures: ['ready ratio 33.3% is below the gate of 100%'], min_ready_ratio: 1 },
+  ready_ratio: 1 / 6,
+  groups: { backend: 0, frontend: 1, infrastructure: 0 },
+  gates: { passed: false, failures: GATE_FAILURES, min_ready_ratio: 1, env: ['placeholder', 'missing', 'weak'], migrations: ['pending', 'failed', 'unknown', 'branched'] },
   services: [
-    service({ name: 'api', critical: true, state: 'not_ready', ready: false, depends_on: ['db'], blocked_by: ['db'] }),
-    service({ name: 'web', error: null }),
+    service({
+      name: 'api',
+      critical: true,
+      description: 'The public REST API',
+      state: 'not_ready',
+      ready: false,
+      depends_on: ['db'],
+      needs_env: ['OPENAI_API_KEY'],
+      blocked_by: ['db'],
+      causes: [
+        { cause: 'dependency', detail: 'waits on db (not ready)', services: ['db'], roots: ['db'] },
+        { cause: 'env', detail: 'OPENAI_API_KEY holds a placeholder in .env', variables: [placeholderKey] },
+      ],
+    }),
+    service({ name: 'worker', state: 'not_ready', ready: false, needs_env: ['OPENAI_API_KEY'], causes: [{ cause: 'env', detail: 'OPENAI_API_KEY holds a placeholder in .env', variables: [placeholderKey] }] }),
+    service({ name: 'web', group: 'frontend', description: `Storefront ${HOSTILE}` }),
+    service({
+      name: 'cache',
+      group: 'infrastructure',
+      state: 'down',
+      up: false,
+      ready: false,
+      last_probe_ok: false,
+      consecutive_failures: 3,
+      reason: 'status',
+      error: 'status: got 500, expected 2xx',
+      checks: [{ name: 'status', ok: false, detail: 'got 500, expected 2xx' }],
+      causes: [{ cause: 'down', detail: 'status: status: got 500, expected 2xx' }],
+    }),
     service({
       name: 'db',
       group: 'infrastructure',
@@ -54,9 +106,12 @@ const doc: StatusDocument = {
       state: 'down',
       up: false,
       ready: false,
+      last_probe_ok: false,
+      consecutive_failures: 5,
       reason: 'refused',
       error: `connect ECONNREFUSED ${HOSTILE}`,
       checks: [{ name: 'table:users', ok: false, detail: 'not evaluated: refused' }],
+      causes: [{ cause: 'down', detail: `refused: connect ECONNREFUSED ${HOSTILE}` }],
       migrations: [
         {
           tool: 'prisma',
@@ -74,65 +129,266 @@ const doc: StatusDocument = {
         },
       ],
     }),
+    service({ name: 'search', group: 'infrastructure', state: 'pending', up: null, ready: false, last_probe_ok: null, checks: [], duration_seconds: null }),
   ],
+  findings: FINDINGS,
   env: [
     {
       source: '.env',
       environment: 'production',
       readable: true,
       variables: [
-        { name: 'OPENAI_API_KEY', state: 'placeholder', reason: 'template_words' as never, line: 3 },
         { name: 'JWT_SECRET', state: 'weak', rule: 'dev_default_secret', line: 4 },
+        { name: 'OPENAI_API_KEY', state: 'placeholder', reason: 'vendor_template', line: 3 },
+        { name: 'SENTRY_DSN', state: 'missing' },
       ],
-      duplicates: [],
-      counts: { configured: 1, placeholder: 1, missing: 0, weak: 1 },
+      duplicates: [{ name: 'LOG_LEVEL', lines: [7, 9], winner: 9 }],
+      counts: { configured: 1, placeholder: 1, missing: 1, weak: 1 },
       configured: 1,
-      total: 3,
+      total: 4,
     },
   ],
 }
 
-t.test('explain and migrationLine say why in one line', async (t) => {
-  t.equal(explain(doc.services[0]!), 'waits on db (not up)')
-  t.equal(explain(doc.services[1]!), '')
-  t.match(explain(doc.services[2]!), /^refused: connect ECONNREFUSED/)
-  t.equal(explain(service({ state: 'pending' })), 'not probed yet')
-  t.equal(migrationLine(doc.services[2]!.migrations[0]!), 'prisma: 3 applied, 5 on disk, 2 pending (20261102_a, 20261103_b); current 20261101_init')
+const empty: StatusDocument = {
+  ...doc,
+  ready_ratio: 1,
+  groups: {},
+  gates: { ...doc.gates, failures: ['nothing is configured: the config has no services to probe'] },
+  services: [],
+  findings: [],
+  env: [],
+}
+
+const healthy: StatusDocument = {
+  ...doc,
+  ready_ratio: 1,
+  groups: { frontend: 1 },
+  gates: { ...doc.gates, passed: true, failures: [] },
+  services: [service({ name: 'web', group: 'frontend' })],
+  findings: [],
+  env: [],
+}
+
+/** The text outside parentheses (nested ones too): where no internal code may stand. */
+function prose(text: string): string {
+  let out = text
+  for (let before = ''; before !== out; ) {
+    before = out
+    out = out.replace(/\([^()]*\)/g, '')
+  }
+  return out
+}
+
+const CODES = /template_words|vendor_template|dev_default_secret|template_syntax|first cell:|status: status:|\b(?:refused|timeout|status|expectation): /
+
+/** Positions of each needle in the text, for ordering assertions. */
+const at = (text: string, ...needles: string[]) => needles.map((n) => text.indexOf(n))
+const increasing = (positions: number[]) => positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!))
+
+t.test('the words for every code: each reason, placeholder reason and weak rule has a phrase, the code in parentheses', async (t) => {
+  for (const r of REASONS) t.match(REASON_WORDS[r], new RegExp(`\\(.*${r === 'refused' ? 'connection refused' : r}\\)$`), r)
+  for (const [reason, words] of Object.entries(PLACEHOLDER_WORDS)) {
+    t.equal(placeholderWords(reason), `${words} (${reason})`)
+    t.notMatch(words, /_/, `${reason}: words, not a code`)
+  }
+  t.same(Object.keys(WEAK_WORDS).sort(), WEAK_RULES.map((r) => r.rule).sort(), 'every weak rule has words')
+  for (const { rule } of WEAK_RULES) t.equal(weakWords(rule), `${WEAK_WORDS[rule]} (${rule})`)
+  t.equal(placeholderWords('a_new_reason'), 'a new reason', 'an unknown code reads as words')
+  t.equal(whyWords({ state: 'placeholder', reason: 'template_words' }), 'template text like your-key-here or changeme, not a real value (template_words)')
+  t.equal(whyWords({ state: 'configured' }), '')
 })
 
-t.test('the terminal table: one row per service, colour only on a TTY, then gates, migrations, env', async (t) => {
+t.test('explain says every cause in plain words, never the reason word twice', async (t) => {
+  const [api, worker, web, cache, db, search] = doc.services as [ServiceStatus, ServiceStatus, ServiceStatus, ServiceStatus, ServiceStatus, ServiceStatus]
+  t.equal(explain(api), 'waits on db (not ready); OPENAI_API_KEY holds a placeholder in .env')
+  t.equal(explain(worker), 'OPENAI_API_KEY holds a placeholder in .env')
+  t.equal(explain(web), '')
+  t.equal(explain(cache), 'it answered with an unexpected status (status) — got 500, expected 2xx')
+  t.equal(explain(db), `nothing answered (connection refused) — connect ECONNREFUSED ${HOSTILE}`)
+  t.equal(explain(search), 'not probed yet')
+  t.equal(failureWords('timeout', null), 'no answer within the timeout (timeout)')
+  t.equal(failureWords('error', 'socket hang up'), 'the probe failed (error) — socket hang up')
+
+  const s = service({ state: 'not_ready', ready: false })
+  t.equal(causeWords({ cause: 'dependency', detail: '', services: ['api', 'cache'], roots: ['db'] }, s), 'waits on api and cache (not ready; db is down at the root)')
+  t.equal(
+    causeWords({ cause: 'env', detail: '', variables: [{ name: 'JWT_SECRET', state: 'weak', sources: ['.env', '.env.local'], rule: 'dev_default_secret' }, { name: 'X', state: 'unaudited', sources: [] }] }, s),
+    'JWT_SECRET is weak in .env and .env.local: a development default secret that anyone could guess (dev_default_secret); X has not been audited yet',
+  )
+  const finding = { concern: 'migrations' as const, kind: 'pending', subject: 'prisma', names: ['a', 'b'], summary: 'prisma: 2 migrations not applied yet (a, b)', blocksReady: true }
+  t.equal(causeWords({ cause: 'migrations', detail: '', findings: [finding] }, s), 'prisma: 2 migrations not applied yet (a, b)')
+
+  // Debounced: the last probe failed, the service is not counted as down yet.
+  const flapping = service({ last_probe_ok: false, consecutive_failures: 2, reason: 'timeout', error: 'timed out after 5s' })
+  t.equal(explain(flapping), 'its last probe failed (2 in a row), not counted as down yet: no answer within the timeout (timeout) — timed out after 5s')
+  // Down after debouncing while the last probe passed: the down cause still says why.
+  t.equal(explain(service({ state: 'down', up: false, ready: false, causes: [{ cause: 'down', detail: 'dns: getaddrinfo ENOTFOUND api' }] })), 'the host name did not resolve (dns) — getaddrinfo ENOTFOUND api')
+  t.equal(explain(service({ state: 'down', up: false, ready: false, reason: 'tls', error: 'CERT_HAS_EXPIRED' })), 'the TLS handshake or certificate was refused (tls) — CERT_HAS_EXPIRED')
+  for (const sv of doc.services) t.notMatch(prose(explain(sv)), CODES, `${sv.name}: no internal code outside parentheses`)
+})
+
+t.test('what each broken service and finding holds back', async (t) => {
+  t.same(heldBackBy(doc, 'db'), ['api'])
+  t.same(heldBackBy(doc, 'cache'), [])
+  const chain: StatusDocument = {
+    ...doc,
+    services: [
+      service({ name: 'web', state: 'not_ready', causes: [{ cause: 'dependency', detail: '', services: ['api'], roots: ['db'] }] }),
+      service({ name: 'api', state: 'not_ready', causes: [{ cause: 'dependency', detail: '', services: ['db'], roots: ['db'] }] }),
+      service({ name: 'db', state: 'down' }),
+    ],
+  }
+  t.same(heldBackBy(chain, 'db'), ['web', 'api'], 'through others too')
+  t.equal(findingLine(doc, FINDINGS[0]!), "OPENAI_API_KEY holds a placeholder in .env (line 3): a vendor's key prefix followed by template text, not a real key (vendor_template). Holds back api and worker; the verdict fails on it.")
+  t.equal(findingLine(doc, FINDINGS[1]!), 'db prisma: 2 migrations not applied yet (20261102_a, 20261103_b). Holds back db; the verdict fails on it.')
+  t.equal(findingLine(doc, FINDINGS[3]!), 'SENTRY_DSN is missing in .env. Holds nothing back.')
+})
+
+t.test('env lines and migration lines in words', async (t) => {
+  t.same(envFindingLines(doc.env[0]!, doc.findings), [
+    'duplicate: LOG_LEVEL on lines 7, 9; line 9 wins',
+    "OPENAI_API_KEY (line 3) holds a placeholder: a vendor's key prefix followed by template text, not a real key (vendor_template); holds back api and worker",
+    'JWT_SECRET (line 4) is weak: a development default secret that anyone could guess (dev_default_secret)',
+    'missing: SENTRY_DSN',
+  ])
+  t.same(envFindingLines({ ...doc.env[0]!, duplicates: [] }, [{ ...FINDINGS[3]!, blocks: ['api'] }]).at(-1), 'SENTRY_DSN is missing; holds back api', 'a missing variable that holds something back gets its own line')
+  t.equal(migrationLine(doc.services[4]!.migrations[0]!), 'prisma: 3 applied, 5 on disk, 2 not applied yet (20261102_a, 20261103_b); current 20261101_init')
+})
+
+t.test('the terminal table: one row per service, then migrations and env, then readiness and the gate failures last', async (t) => {
   const plain = renderTable(doc, false)
   t.notMatch(plain, /\x1b\[/, 'no escape codes off a TTY')
-  const lines = plain.split('\n')
+  const lines = plain.trimEnd().split('\n')
   t.match(lines[0], /^SERVICE\s+GROUP\s+PROBE\s+STATE\s+REASON\s+LATENCY\s+DETAIL$/)
-  t.match(lines[1], /^api\s+backend\s+http\s+not_ready\s+-\s+12ms\s+waits on db \(not up\)$/)
-  t.match(plain, /Ready: 1\/3 services ready \(33\.3%\); gate 100%: FAILED\n {2}- ready ratio 33\.3% is below the gate of 100%/)
-  t.match(plain, /Migrations db prisma: 3 applied/)
-  t.match(plain, /Environment \.env \(production\): configured 1\/3 \(33\.3%\)\n {2}- placeholder: OPENAI_API_KEY\n {2}- weak: JWT_SECRET \(dev_default_secret\)/)
+  t.match(lines[1], /^api\s+backend\s+http\s+not_ready\s+-\s+12ms\s+waits on db \(not ready\); OPENAI_API_KEY holds a placeholder in \.env$/)
+  t.match(plain, /\ncache\s+infrastructure\s+http\s+down\s+status\s+12ms\s+it answered with an unexpected status \(status\) — got 500, expected 2xx\n/)
+  t.match(plain, /\nsearch\s+infrastructure\s+http\s+pending\s+-\s+-\s+not probed yet\n/)
+  t.ok(increasing(at(plain, 'SERVICE', 'Migrations db prisma: 3 applied', 'Environment .env (production): configured 1/4 (25%)', 'Ready: 1/6 services ready (16.7%); gate 100%: FAILED')), 'table, migrations, env, readiness')
+  t.match(plain, /Environment \.env \(production\): configured 1\/4 \(25%\)\n {2}- duplicate: LOG_LEVEL.*\n {2}- OPENAI_API_KEY \(line 3\) holds a placeholder: .*\(vendor_template\); holds back api and worker\n {2}- JWT_SECRET \(line 4\) is weak: a development default secret .*\(dev_default_secret\)\n {2}- missing: SENTRY_DSN\n/)
+  t.same(lines.slice(-GATE_FAILURES.length - 1), ['Ready: 1/6 services ready (16.7%); gate 100%: FAILED', ...GATE_FAILURES.map((f) => `  - ${f}`)], 'the verdict and every gate failure come last')
+  t.notMatch(prose(plain.split('\n').slice(1).join('\n')), CODES, 'no internal code outside parentheses')
+
   const coloured = renderTable(doc, true)
   t.match(coloured, /\x1b\[33mnot_ready\x1b\[0m/)
   t.match(coloured, /\x1b\[31mdown\s*\x1b\[0m/)
+
+  const nothing = renderTable(empty)
+  t.match(nothing, /^No services are configured: there is nothing to probe\.\n/)
+  t.match(nothing, /Ready: nothing is configured, so nothing was probed; gate 100%: FAILED\n {2}- nothing is configured: the config has no services to probe\n$/)
+  t.notMatch(nothing, /0\/0|SERVICE/)
+  t.match(renderTable(healthy), /Ready: 1\/1 services ready \(100%\); gate 100%: PASSED\n$/)
 })
 
-t.test('the Markdown report: per-group tables, what is broken and why, migrations, env; table cells escaped', async (t) => {
+t.test('the Markdown report opens with the verdict and every gate failure', async (t) => {
   const md = renderMarkdown(doc, 'groundtruth.yml')
-  t.match(md, /^# groundtruth status report\n/)
-  t.match(md, /\*\*Readiness: 1\/3 services ready \(33\.3%\)\.\*\* Gates: \*\*failed\*\* \(ready ratio 33\.3% is below the gate of 100%\)\./)
-  t.match(md, /## backend — 1\/2 ready \(50%\)/)
-  t.match(md, /\| api \(critical\) \| ⚠️ not ready \|/)
-  t.match(md, /- \*\*api\*\* \(backend\) is up but \*\*not ready\*\*: it depends on \*\*db\*\*, which is not up\./)
-  t.match(md, /- \*\*db\*\* \(infrastructure\) is \*\*down\*\* — refused: connect ECONNREFUSED <script>alert\("x"\)<\/script> \\\| pipe/)
-  t.match(md, /\| db \| prisma \| 20261101_init \| 3 \| 5 \| 2 \| 0 \| 0 \| 0 \| 1 \|/)
-  t.match(md, /\| `OPENAI_API_KEY` \| placeholder \| template_words \| 3 \|/)
+  const opening = [
+    '# groundtruth status report',
+    '',
+    '**Readiness: 1/6 services ready (16.7%).** Verdict: **failed** — 4 gates fail:',
+    '',
+    ...GATE_FAILURES.map((f) => `- ${f}`),
+    '',
+    'Generated 2026-12-02T10:00:00.000Z from live probes · environment `production` · config `groundtruth.yml`',
+    '',
+    '## What is broken and why',
+  ].join('\n')
+  t.equal(md.slice(0, opening.length), opening, 'the title, the verdict and every gate failure, then the rest')
+  t.match(renderMarkdown(healthy, 'x.yml'), /^# groundtruth status report\n\n\*\*Readiness: 1\/1 services ready \(100%\)\.\*\* Verdict: \*\*passed\*\* \(gate 100%\)\.\n/)
+  t.match(renderMarkdown(healthy, 'x.yml'), /## What is broken and why\n\nNothing: every service is up and ready, and no finding holds anything back\./)
 })
 
-t.test('the page escapes every text it did not write', async (t) => {
+t.test('the Markdown report: what is broken, down first, then not ready, then findings most blocking first, each naming what it holds back', async (t) => {
+  const md = renderMarkdown(doc, 'groundtruth.yml')
+  const broken = md.slice(md.indexOf('## What is broken and why'), md.indexOf('\n## ', md.indexOf('## What is broken and why') + 1))
+  t.same(broken.split('\n'), [
+    '## What is broken and why',
+    '',
+    '- **db** (infrastructure) is **down**: nothing answered (connection refused) — connect ECONNREFUSED <script>alert("x")</script> \\| pipe. It holds back api.',
+    '  - not checked, since the probe failed first: `table:users`',
+    '- **cache** (infrastructure) is **down**: it answered with an unexpected status (status).',
+    '  - check `status`: got 500, expected 2xx',
+    '- **api** (backend, critical) is up but **not ready**:',
+    '  - waits on db (not ready)',
+    '  - OPENAI_API_KEY holds a placeholder in .env',
+    '- **worker** (backend) is up but **not ready**: OPENAI_API_KEY holds a placeholder in .env.',
+    '- **search** (infrastructure) has not been probed yet.',
+    "- OPENAI_API_KEY holds a placeholder in .env (line 3): a vendor's key prefix followed by template text, not a real key (vendor_template). Holds back api and worker; the verdict fails on it.",
+    '- db prisma: 2 migrations not applied yet (20261102_a, 20261103_b). Holds back db; the verdict fails on it.',
+    '- JWT_SECRET is weak in .env (line 4): a development default secret that anyone could guess (dev_default_secret). Holds nothing back; the verdict fails on it.',
+    '- One more finding holds nothing back and no gate judges it; see below.',
+    '',
+  ])
+  t.notMatch(prose(broken), CODES, 'no internal code outside parentheses')
+
+  // The document's order of findings is kept: most blocking first.
+  const reordered = renderMarkdown({ ...doc, findings: [FINDINGS[1]!, FINDINGS[0]!] }, 'x.yml')
+  t.ok(increasing(at(reordered, '- db prisma: 2 migrations', '- OPENAI_API_KEY holds')))
+
+  // Down services that hold more back come first.
+  const two = renderMarkdown(
+    {
+      ...doc,
+      services: [
+        service({ name: 'a', state: 'down', up: false, ready: false, causes: [{ cause: 'down', detail: 'timeout: no answer' }] }),
+        service({ name: 'b', state: 'down', up: false, ready: false, causes: [{ cause: 'down', detail: 'timeout: no answer' }] }),
+        service({ name: 'c', state: 'not_ready', ready: false, causes: [{ cause: 'dependency', detail: '', services: ['b'], roots: ['b'] }] }),
+      ],
+      findings: [],
+    },
+    'x.yml',
+  )
+  t.ok(increasing(at(two, '- **b** (backend) is **down**: no answer within the timeout (timeout) — no answer. It holds back c.', '- **a** (backend) is **down**', '- **c** (backend) is up but **not ready**: waits on b (not ready).')))
+})
+
+t.test('the Markdown report: per-group tables with descriptions, migrations, env in words; table cells escaped', async (t) => {
+  const md = renderMarkdown(doc, 'groundtruth.yml')
+  t.match(md, /## backend — 0\/2 ready \(0%\)\n\n\| Service \| Description \| State \|/)
+  t.match(md, /\| api \(critical\) \| The public REST API \| ⚠️ not ready \|/)
+  t.match(md, /\| worker \| - \| ⚠️ not ready \|/)
+  t.match(md, /\| web \| Storefront <script>alert\("x"\)<\/script> \\\| pipe \| ✅ ready \|/)
+  t.match(md, /## infrastructure — 0\/3 ready \(0%\)\n\n\| Service \| State \| Reason \|/, 'no description column when no member has one')
+  t.match(md, /\| db \| ❌ down \| refused \|/)
+  t.match(md, /\| db \| prisma \| 20261101_init \| 3 \| 5 \| 2 \| 0 \| 0 \| 0 \| 1 \|/)
+  t.match(md, /- \*\*db\*\* prisma: 3 applied, 5 on disk, 2 not applied yet/)
+  t.match(md, /\| `OPENAI_API_KEY` \| placeholder \| a vendor's key prefix followed by template text, not a real key \(vendor_template\) \| api, worker \| 3 \|/)
+  t.match(md, /\| `JWT_SECRET` \| weak \| a development default secret that anyone could guess \(dev_default_secret\) \| - \| 4 \|/)
+  t.match(md, /\| `SENTRY_DSN` \| missing \| not set, or set to nothing \| - \| - \|/)
+  t.match(md, /- duplicate: LOG_LEVEL on lines 7, 9; line 9 wins/)
+})
+
+t.test('the Markdown report of an empty config says so in a sentence', async (t) => {
+  const md = renderMarkdown(empty, 'groundtruth.yml')
+  t.match(md, /^# groundtruth status report\n\n\*\*Nothing is configured: the config names no services, so nothing was probed\.\*\* Verdict: \*\*failed\*\* — one gate fails:\n\n- nothing is configured: the config has no services to probe\n/)
+  t.match(md, /## What is broken and why\n\nNothing can be judged: no service is configured\./)
+  t.notMatch(md, /0\/0|\(100%\)/)
+})
+
+t.test('the page: verdict with every gate failure, descriptions, the why of each service, and every text escaped', async (t) => {
   const html = renderPage(doc)
-  t.notMatch(html, /<script>alert/, 'hostile error text is escaped')
+  t.notMatch(html, /<script>alert/, 'hostile error and description text is escaped')
   t.match(html, /&#60;script&#62;alert\(&#34;x&#34;\)&#60;\/script&#62;/)
-  t.match(html, /<h2>backend — 50% ready<\/h2>/)
-  t.match(html, /33\.3% ready<\/strong>/)
-  t.match(html, /gates failed/)
-  t.match(html, /<h2>environment <code>\.env<\/code> — configured 1\/3 \(33\.3%\)<\/h2><ul><li>placeholder: OPENAI_API_KEY<\/li>/)
+  t.match(html, /<h2>backend — 0% ready<\/h2>/)
+  t.match(html, /16\.7% ready<\/strong>/)
+  t.match(html, /gates failed: 4 failures<\/p>\n<ul class="failures"><li>ready ratio 16\.7% is below the gate of 100%<\/li><li>critical service api is not ready/)
+  t.match(html, /<td>api <small>\(critical\)<\/small><br><small>The public REST API<\/small><\/td>/)
+  t.match(html, /<small>Storefront &#60;script&#62;/)
+  t.match(html, /<td>waits on db \(not ready\); OPENAI_API_KEY holds a placeholder in \.env<\/td>/)
+  t.match(html, /<td>it answered with an unexpected status \(status\) — got 500, expected 2xx<\/td>/)
+  t.match(html, /<h2>what holds services back<\/h2><ul><li>OPENAI_API_KEY holds a placeholder in \.env \(line 3\): a vendor&#39;s key prefix/)
+  t.match(html, /<h2>environment <code>\.env<\/code> — configured 1\/4 \(25%\)<\/h2><ul><li>duplicate: LOG_LEVEL/)
   t.match(renderPage({ ...doc, ready_ratio: null }), /first round of probes still running/)
+  const nothing = renderPage(empty)
+  t.match(nothing, /<strong>nothing is configured: the config names no services<\/strong>/)
+  t.match(nothing, /<li>nothing is configured: the config has no services to probe<\/li>/)
+  t.notMatch(nothing, /100% ready/)
+  t.match(renderPage(healthy), /gates passed<\/p>\n<p>/)
+})
+
+t.test('renderers are pure functions of the document', async (t) => {
+  const copy = structuredClone(doc)
+  t.equal(renderTable(doc), renderTable(copy))
+  t.equal(renderMarkdown(doc, 'a.yml'), renderMarkdown(copy, 'a.yml'))
+  t.equal(renderPage(doc), renderPage(copy))
+  t.same(doc, copy, 'the document is not changed')
 })

@@ -92,7 +92,7 @@ t.test('every expectation met', async (t) => {
   t.equal(detailOf(result, 'table:"Meeting"'), 'found public."Meeting"')
   t.equal(detailOf(result, 'table:Meeting'), 'found public."Meeting"', 'unquoted mixed case: the table of exactly that name')
   t.equal(detailOf(result, 'min_tables'), '3 tables in non-system schemas (at least 3 expected)', 'the view is not counted')
-  t.equal(detailOf(result, 'query'), 'first cell: true')
+  t.equal(detailOf(result, 'query'), "the query's first cell was true")
   t.equal(result.info.database, DB)
   t.match(result.info.server_version, /^\d+(\.\d+)?/)
   t.equal(result.info.encrypted, false, 'sslmode=prefer fell back to plain: this server has ssl=off')
@@ -139,7 +139,7 @@ t.test('each expectation failing', async (t) => {
   t.equal(detailOf(result, 'table:active_users'), 'no table active_users in any non-system schema: public.active_users is a view')
   t.equal(detailOf(result, 'table:core."Users"'), 'no table core."Users" (core.users exists: quoted names match case exactly)')
   t.equal(detailOf(result, 'min_tables'), '3 tables in non-system schemas (at least 99 expected)')
-  t.equal(detailOf(result, 'query'), 'first cell: false')
+  t.equal(detailOf(result, 'query'), "the query's first cell was false")
   t.match(result.error, /^schema:missing_schema: no schema missing_schema; schema:"CORE": /)
   t.equal(result.info.database, DB, 'facts are reported even when checks fail')
 })
@@ -171,14 +171,14 @@ t.test('query: errors, writes and multiple statements make the check 0 with the 
 
 t.test('query: truthiness of the first cell', async (t) => {
   const cases: [string, boolean, string][] = [
-    ['SELECT count(*) FROM core.users', true, 'first cell: "1"'],
-    ['SELECT count(*) FROM core.users WHERE false', false, 'first cell: "0"'],
-    ['SELECT 0.000::numeric', false, 'first cell: "0.000"'],
-    ["SELECT 'ok'", true, 'first cell: "ok"'],
-    ["SELECT ''", false, 'first cell: ""'],
-    ['SELECT NULL', false, 'first cell: null'],
+    ['SELECT count(*) FROM core.users', true, 'the query\'s first cell was "1", which counts as true'],
+    ['SELECT count(*) FROM core.users WHERE false', false, 'the query\'s first cell was "0", which counts as false'],
+    ['SELECT 0.000::numeric', false, 'the query\'s first cell was "0.000", which counts as false'],
+    ["SELECT 'ok'", true, 'the query\'s first cell was "ok", which counts as true'],
+    ["SELECT ''", false, 'the query\'s first cell was "", which counts as false'],
+    ['SELECT NULL', false, "the query's first cell was null, which counts as false"],
     ['SELECT 1 WHERE false', false, 'the query returned no rows'],
-    ['SELECT 2, false', true, 'first cell: 2'],
+    ['SELECT 2, false', true, "the query's first cell was 2, which counts as true"],
   ]
   const ran = await Promise.all(cases.map(([query]) => probe({ url: URL_PLAIN, expect: { query } })))
   for (const [i, [query, ok, detail]] of cases.entries()) {

@@ -1,4 +1,5 @@
-// Alerts about the probed services: down, not ready, flapping, slow, stale,
+// Alerts about the probed services: down, not ready (waiting on a dependency,
+// or held back by its own env or migrations), flapping, slow, stale,
 // and the overall readiness gate.
 import {
   PROBE_DURATION,
