@@ -145,12 +145,17 @@ export function configuredLine(f: EnvSourceFinding): string {
 
 /** What is wrong with an env source itself: unreadable files, names set twice. */
 export function envFileLines(f: EnvSourceFinding): string[] {
+  return [...unreadableLines(f), ...duplicateLines(f)]
+}
+
+function unreadableLines(f: EnvSourceFinding): string[] {
   const lines: string[] = []
   if (!f.readable) lines.push(`${f.source} could not be read: ${f.error ?? 'unreadable'}`)
   if (f.example && !f.example.readable) lines.push(`example ${f.example.file} could not be read: ${f.example.error ?? 'unreadable'}`)
-  for (const d of f.duplicates) lines.push(`duplicate: ${d.name} on lines ${d.lines.join(', ')}; line ${d.winner} wins`)
   return lines
 }
+
+const duplicateLines = (f: EnvSourceFinding) => f.duplicates.map((d) => `duplicate: ${d.name} on lines ${d.lines.join(', ')}; line ${d.winner} wins`)
 
 /** The services an env finding holds back, from the document's findings. */
 export function envBlocks(findings: readonly FindingStatus[], source: string, name: string): string[] {
@@ -159,12 +164,12 @@ export function envBlocks(findings: readonly FindingStatus[], source: string, na
 
 /**
  * The findings of an env source in words, empty when it is all configured:
- * what is wrong with the file, then one line per placeholder or weak
- * variable (why, and what it holds back when `findings` says), a missing
- * one that holds something back, and the other missing ones together.
+ * an unreadable file, one line per placeholder or weak variable (why, and
+ * what it holds back when `findings` says), a missing one that holds
+ * something back, the other missing ones together, then names set twice.
  */
 export function envFindingLines(f: EnvSourceFinding, findings: readonly FindingStatus[] = []): string[] {
-  const lines = envFileLines(f)
+  const lines = unreadableLines(f)
   const held = (name: string) => {
     const blocks = envBlocks(findings, f.source, name)
     return blocks.length ? `; ${holdsBack(blocks)}` : ''
@@ -179,7 +184,7 @@ export function envFindingLines(f: EnvSourceFinding, findings: readonly FindingS
   for (const v of missing.filter((v) => held(v.name))) lines.push(`${v.name} is missing${held(v.name)}`)
   const rest = missing.filter((v) => !held(v.name)).map((v) => v.name)
   if (rest.length) lines.push(`missing: ${rest.join(', ')}`)
-  return lines
+  return [...lines, ...duplicateLines(f)]
 }
 
 /** "prisma: 12 applied, 2 not applied yet (a, b), current x": one line per tool. */

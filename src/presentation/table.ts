@@ -27,6 +27,7 @@ export function renderTable(doc: StatusDocument, color = false): string {
     out.push(`Environment ${f.source} (${f.environment}): ${configuredLine(f)}`)
     for (const line of envFindingLines(f, doc.findings)) out.push(`  - ${line}`)
   }
+  if (out.at(-1) !== '') out.push('')
   out.push(`Ready: ${summary(doc)}; gate ${percent(doc.gates.min_ready_ratio)}: ${doc.gates.passed ? 'PASSED' : 'FAILED'}`)
   for (const f of doc.gates.failures) out.push(`  - ${f}`)
   return out.join('\n') + '\n'

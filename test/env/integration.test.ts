@@ -68,9 +68,9 @@ t.test('check: the configured N/M line, the findings, and a verdict the audit fa
   const io: Io = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, cwd: dir, env: { GT_PROCESS_TOKEN: PROCESS_TOKEN } }
   t.equal(await main(['check', '--config', file], io), 1, 'every service is ready, but placeholders in production fail the verdict')
   t.match(out, /Environment \.env \(production\): configured 4\/10 \(40%\)/)
-  t.match(out, /placeholder: ANTHROPIC_API_KEY, OPENAI_API_KEY/)
+  t.match(out, /ANTHROPIC_API_KEY \(line 2\) holds a placeholder: .*\(template_words\)/)
   t.match(out, /missing: REDIS_URL, SENTRY_DSN/)
-  t.match(out, /weak: .*ENCRYPTION_KEY \(sequential_or_repeated\)/)
+  t.match(out, /ENCRYPTION_KEY \(line \d+\) is weak: made of runs or repeated characters \(sequential_or_repeated\)/)
   t.match(out, /duplicate: LOG_LEVEL on lines 9, 10; line 10 wins/)
   t.match(out, /Environment process \(production\): configured 1\/2 \(50%\)/)
 

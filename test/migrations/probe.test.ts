@@ -93,8 +93,8 @@ t.test('check and report name the pending and failed migrations', async (t) => {
   let out = ''
   const io: Io = { stdout: (x) => void (out += x), stderr: () => {}, isTTY: false, cwd: dir, env: {} }
   t.equal(await main(['check', '--config', file], io), 1, 'pending and failed migrations fail the verdict')
-  t.match(out, /Migrations db golang-migrate: 2 applied, 3 on disk, 1 pending \(3\); current 2/)
-  t.match(out, /Migrations db prisma: 1 applied, 3 on disk, 1 pending \(20261103_posts\), 1 failed \(20261102_users\)/)
+  t.match(out, /Migrations db golang-migrate: 2 applied, 3 on disk, 1 not applied yet \(3\); current 2/)
+  t.match(out, /Migrations db prisma: 1 applied, 3 on disk, 1 not applied yet \(20261103_posts\), 1 failed \(20261102_users\)/)
   out = ''
   t.equal(await main(['report', '--config', file], io), 0)
   t.match(out, /## Migrations/)

@@ -247,11 +247,12 @@ t.test('what each broken service and finding holds back', async (t) => {
 
 t.test('env lines and migration lines in words', async (t) => {
   t.same(envFindingLines(doc.env[0]!, doc.findings), [
-    'duplicate: LOG_LEVEL on lines 7, 9; line 9 wins',
     "OPENAI_API_KEY (line 3) holds a placeholder: a vendor's key prefix followed by template text, not a real key (vendor_template); holds back api and worker",
     'JWT_SECRET (line 4) is weak: a development default secret that anyone could guess (dev_default_secret)',
     'missing: SENTRY_DSN',
+    'duplicate: LOG_LEVEL on lines 7, 9; line 9 wins',
   ])
+  t.same(envFindingLines({ ...doc.env[0]!, readable: false, error: 'file not found', variables: [], duplicates: [] }), ['.env could not be read: file not found'])
   t.same(envFindingLines({ ...doc.env[0]!, duplicates: [] }, [{ ...FINDINGS[3]!, blocks: ['api'] }]).at(-1), 'SENTRY_DSN is missing; holds back api', 'a missing variable that holds something back gets its own line')
   t.equal(migrationLine(doc.services[4]!.migrations[0]!), 'prisma: 3 applied, 5 on disk, 2 not applied yet (20261102_a, 20261103_b); current 20261101_init')
 })
@@ -265,7 +266,7 @@ t.test('the terminal table: one row per service, then migrations and env, then r
   t.match(plain, /\ncache\s+infrastructure\s+http\s+down\s+status\s+12ms\s+it answered with an unexpected status \(status\) — got 500, expected 2xx\n/)
   t.match(plain, /\nsearch\s+infrastructure\s+http\s+pending\s+-\s+-\s+not probed yet\n/)
   t.ok(increasing(at(plain, 'SERVICE', 'Migrations db prisma: 3 applied', 'Environment .env (production): configured 1/4 (25%)', 'Ready: 1/6 services ready (16.7%); gate 100%: FAILED')), 'table, migrations, env, readiness')
-  t.match(plain, /Environment \.env \(production\): configured 1\/4 \(25%\)\n {2}- duplicate: LOG_LEVEL.*\n {2}- OPENAI_API_KEY \(line 3\) holds a placeholder: .*\(vendor_template\); holds back api and worker\n {2}- JWT_SECRET \(line 4\) is weak: a development default secret .*\(dev_default_secret\)\n {2}- missing: SENTRY_DSN\n/)
+  t.match(plain, /Environment \.env \(production\): configured 1\/4 \(25%\)\n {2}- OPENAI_API_KEY \(line 3\) holds a placeholder: .*\(vendor_template\); holds back api and worker\n {2}- JWT_SECRET \(line 4\) is weak: a development default secret .*\(dev_default_secret\)\n {2}- missing: SENTRY_DSN\n {2}- duplicate: LOG_LEVEL on lines 7, 9; line 9 wins\n\nReady: /)
   t.same(lines.slice(-GATE_FAILURES.length - 1), ['Ready: 1/6 services ready (16.7%); gate 100%: FAILED', ...GATE_FAILURES.map((f) => `  - ${f}`)], 'the verdict and every gate failure come last')
   t.notMatch(prose(plain.split('\n').slice(1).join('\n')), CODES, 'no internal code outside parentheses')
 
@@ -376,7 +377,7 @@ t.test('the page: verdict with every gate failure, descriptions, the why of each
   t.match(html, /<td>waits on db \(not ready\); OPENAI_API_KEY holds a placeholder in \.env<\/td>/)
   t.match(html, /<td>it answered with an unexpected status \(status\) — got 500, expected 2xx<\/td>/)
   t.match(html, /<h2>what holds services back<\/h2><ul><li>OPENAI_API_KEY holds a placeholder in \.env \(line 3\): a vendor&#39;s key prefix/)
-  t.match(html, /<h2>environment <code>\.env<\/code> — configured 1\/4 \(25%\)<\/h2><ul><li>duplicate: LOG_LEVEL/)
+  t.match(html, /<h2>environment <code>\.env<\/code> — configured 1\/4 \(25%\)<\/h2><ul><li>OPENAI_API_KEY \(line 3\) holds a placeholder: .*<li>duplicate: LOG_LEVEL[^<]*<\/li><\/ul>/)
   t.match(renderPage({ ...doc, ready_ratio: null }), /first round of probes still running/)
   const nothing = renderPage(empty)
   t.match(nothing, /<strong>nothing is configured: the config names no services<\/strong>/)
