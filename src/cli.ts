@@ -12,6 +12,7 @@ import { DASHBOARD_FILES, renderDashboards } from './dashboards/index.js'
 import { PROBE_KINDS } from '../probes/index.js'
 import { Daemon } from './daemon.js'
 import { discover } from './discover.js'
+import { discoverFromCompose, findComposeFile, init } from './init/index.js'
 import { buildStatus, type StatusDocument } from './exposition/status.js'
 import { runRound } from './jobs.js'
 import { createLogger, type Level } from './log.js'
@@ -31,11 +32,15 @@ usage:
   groundtruth check    [--config FILE] [--format table|json|markdown]
   groundtruth report   [--config FILE] [--out FILE]
   groundtruth validate [--config FILE]
+  groundtruth init     [--from docker-compose.yml] [--out groundtruth.yml|-] [--force]
   groundtruth alerts     [--config FILE] [--job NAME] [--out FILE]
   groundtruth dashboards --out DIR [--job NAME]
 
 --config defaults to ${DEFAULT_CONFIG} in the working directory; without one,
-services are discovered from the environment and .env (*_HEALTH_URL ...).
+services are discovered from the compose file here (compose.yaml,
+docker-compose.yml ...), else from the environment and .env (*_HEALTH_URL ...).
+init writes a commented config from a compose file and .env, and says what it
+inferred and why; it never overwrites a file without --force.
 --listen defaults to ${DEFAULT_LISTEN}.
 alerts renders the Prometheus rule file (with --config, critical services
 and what they depend on page; the others warn); dashboards writes the
@@ -98,6 +103,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       out: { type: 'string', short: 'o' },
       'log-level': { type: 'string' },
       job: { type: 'string' },
+      from: { type: 'string' },
+      force: { type: 'boolean' },
     },
   })
   const load = configLoader(values.config, io)
@@ -119,6 +126,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       io.stdout(`wrote ${Object.keys(DASHBOARD_FILES).length} dashboards to ${dir}\n`)
       return 0
     }
+    case 'init':
+      return init({ from: values.from, out: values.out, force: values.force }, PROBE_KINDS, io)
     case 'validate': {
       const config = await load()
       io.stdout(`${config.file}: ok, ${config.services.length} services\n`)
@@ -145,6 +154,14 @@ function configLoader(path: string | undefined, io: Io): () => Promise<Config> {
   if (path !== undefined) return () => loadConfig(resolve(io.cwd, path), PROBE_KINDS, io.env)
   const here = resolve(io.cwd, DEFAULT_CONFIG)
   if (existsSync(here)) return () => loadConfig(here, PROBE_KINDS, io.env)
+  const compose = findComposeFile(io.cwd, existsSync)
+  if (compose !== undefined) {
+    return async () => {
+      const { config, found } = discoverFromCompose(compose, PROBE_KINDS, io.env)
+      io.stderr(`groundtruth: no ${DEFAULT_CONFIG}; discovered from the compose file (groundtruth init writes it as a config):\n${found}`)
+      return config
+    }
+  }
   return async () => {
     const { config, found } = await discover(io.cwd, PROBE_KINDS, io.env)
     io.stderr(`groundtruth: no ${DEFAULT_CONFIG}; discovered:\n${found.map((f) => `  - ${f}\n`).join('')}`)

@@ -9,7 +9,7 @@ import type { Collector } from './exposition/metric.js'
 import type { SecretSet } from './redact.js'
 
 /** The bounded set of failure reasons (SPEC §3); error text goes to logs and /status. */
-export const REASONS = ['timeout', 'refused', 'dns', 'tls', 'auth', 'status', 'expectation', 'error'] as const
+export const REASONS = ['timeout', 'refused', 'dns', 'tls', 'auth', 'status', 'expectation', 'container', 'error'] as const
 export type Reason = (typeof REASONS)[number]
 
 /** One expectation's outcome: a `groundtruth_check_ok{check=name}` row. */

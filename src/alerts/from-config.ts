@@ -1,5 +1,6 @@
 // Alert options read off a configuration: who pages when a service is down,
-// or up but not ready because of its own env or migrations.
+// up but not ready because of its own env or migrations, or its container is
+// not running or in a restart loop.
 import type { AlertOptions } from './options.js'
 
 /** The part of a configuration that decides severities. */
@@ -14,7 +15,9 @@ export interface SeveritySource {
  * down because Postgres is down" must page) is `critical`, and any other
  * down service is a `warning`. The same split applies to a service that is
  * up but not ready because of its own env or migrations
- * (GroundtruthServiceNotReadyConfig).
+ * (GroundtruthServiceNotReadyConfig), and to a service whose container is
+ * not running or in a restart loop (GroundtruthContainerNotRunning,
+ * GroundtruthContainerRestartLoop).
  */
 export function alertOptionsFromConfig(config: SeveritySource): AlertOptions {
   const byName = new Map(config.services.map((svc) => [svc.name, svc]))
@@ -28,7 +31,12 @@ export function alertOptionsFromConfig(config: SeveritySource): AlertOptions {
   if (critical.size === 0) return {}
   return {
     severity: {
-      alerts: { GroundtruthServiceDown: 'warning', GroundtruthServiceNotReadyConfig: 'warning' },
+      alerts: {
+        GroundtruthServiceDown: 'warning',
+        GroundtruthServiceNotReadyConfig: 'warning',
+        GroundtruthContainerNotRunning: 'warning',
+        GroundtruthContainerRestartLoop: 'warning',
+      },
       services: Object.fromEntries([...critical].filter((name) => byName.has(name)).sort().map((name) => [name, 'critical' as const])),
     },
   }

@@ -14,6 +14,8 @@ export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = {
   flappingChanges: 4,
   flappingWindow: '15m',
   reasonWindow: '10m',
+  restartLoopRestarts: 3,
+  restartLoopWindow: '10m',
 }
 
 export const DEFAULT_JOB = 'job="groundtruth"'
@@ -36,7 +38,8 @@ export interface AlertOptions {
     alerts?: Partial<Record<AlertName, Severity>>
     /**
      * Severity by group of the alerts about a service's own state
-     * (GroundtruthServiceDown, GroundtruthServiceNotReadyConfig): one rule
+     * (GroundtruthServiceDown, GroundtruthServiceNotReadyConfig,
+     * GroundtruthContainerNotRunning, GroundtruthContainerRestartLoop): one rule
      * per group (matching `group="…"`), and the default rule excludes these
      * groups.
      */
@@ -69,10 +72,11 @@ export function resolveAlertOptions(options: AlertOptions): ResolvedAlertOptions
   const matchers = (options.job ?? DEFAULT_JOB).trim()
   check(!/[{}]/.test(matchers), `expected "job" to be label matchers without braces, such as job="groundtruth", got ${quote(matchers)}`)
   const thresholds: Thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds }
-  for (const key of ['probeSlowSeconds', 'staleSeconds', 'readyGate', 'flappingChanges'] as const) {
+  for (const key of ['probeSlowSeconds', 'staleSeconds', 'readyGate', 'flappingChanges', 'restartLoopRestarts'] as const) {
     check(Number.isFinite(thresholds[key]) && thresholds[key] >= 0, `expected thresholds.${key} to be a number ≥ 0`)
   }
-  for (const key of ['flappingWindow', 'reasonWindow'] as const) {
+  check(Number.isInteger(thresholds.restartLoopRestarts) && thresholds.restartLoopRestarts >= 1, 'expected thresholds.restartLoopRestarts to be a whole number ≥ 1')
+  for (const key of ['flappingWindow', 'reasonWindow', 'restartLoopWindow'] as const) {
     check(parseDuration(thresholds[key]) !== undefined, `expected thresholds.${key} to be a duration such as "15m", got ${quote(thresholds[key])}`)
   }
   const forOf = { ...DEFAULT_FOR, ...options.for }

@@ -35,7 +35,7 @@ function context(o: ResolvedAlertOptions, scope: readonly string[] = []): RuleCo
   const sel: RuleContext['sel'] = (metric, ...extra) => selector(o.matchers, metric, extra)
   return {
     sel,
-    withGroup: (expr) => `(${expr})\n* on(job, instance, service) group_left(group)\ngroup by (job, instance, service, group) (${sel(SERVICE_READY)})`,
+    withGroup: (expr) => `(${expr})\n* on(job, instance, service) group_left(group)\ngroup by (job, instance, service, group) (${sel(SERVICE_READY, ...scope)})`,
     matchers: o.matchers,
     thresholds: o.thresholds,
     scope,

@@ -18,4 +18,12 @@ export interface Thresholds {
   flappingWindow: string
   /** GroundtruthServiceDown: window in which the failure reason is looked up from `groundtruth_probe_failures_total`. Default "10m". */
   reasonWindow: string
+  /**
+   * GroundtruthContainerRestartLoop: at least this many restarts of a
+   * container within `restartLoopWindow`. Default 3, as the
+   * `container:restarts` check's `max_restarts`.
+   */
+  restartLoopRestarts: number
+  /** GroundtruthContainerRestartLoop: the window of `increase()`. Default "10m", as the check's `window`. */
+  restartLoopWindow: string
 }

@@ -9,7 +9,10 @@ import type { Severity, Thresholds } from './severity.js'
 export interface RuleContext {
   /** A selector of groundtruth's series: `metric{<matchers>, <extra>...}`. */
   sel(metric: Selectable, ...extra: string[]): string
-  /** Adds the `group` label to a service's alert whose metric carries only `service`. */
+  /**
+   * Adds the `group` label to a service's alert whose metric carries only
+   * `service`; in a `splitBySeverity` rule it also applies `scope`.
+   */
   withGroup(expr: string): string
   /** The label matchers of the `job` option, e.g. `job="groundtruth"`. */
   matchers: string

@@ -1,5 +1,6 @@
 // The alert table: every alert, in rendering order, grouped as in the rule
 // file. The names and defaults below are read off it, never listed twice.
+import { containerAlerts } from './groups/containers.js'
 import { envAlerts } from './groups/env.js'
 import { exporterAlerts } from './groups/exporter.js'
 import { migrationAlerts } from './groups/migrations.js'
@@ -8,7 +9,7 @@ import { serviceAlerts } from './groups/services.js'
 import type { Severity } from './severity.js'
 import type { AlertSpec } from './spec.js'
 
-export const ALERT_GROUPS = [exporterAlerts, serviceAlerts, envAlerts, migrationAlerts] as const
+export const ALERT_GROUPS = [exporterAlerts, serviceAlerts, envAlerts, migrationAlerts, containerAlerts] as const
 
 export type AlertName = (typeof ALERT_GROUPS)[number]['alerts'][number]['name']
 
@@ -22,7 +23,7 @@ const byName = <V>(value: (spec: AlertSpec<AlertName>) => V): Readonly<Record<Al
 /** How long each alert's condition must hold before it fires (`for:`); "0m" fires at once. */
 export const DEFAULT_FOR = byName((spec) => spec.for)
 
-/** Each alert's severity unless overridden (`severity.alerts`, and for the `splitBySeverity` alerts, ServiceDown and NotReadyConfig, `severity.services` / `severity.groups`). */
+/** Each alert's severity unless overridden (`severity.alerts`, and for the `splitBySeverity` alerts, ServiceDown, NotReadyConfig, ContainerNotRunning and ContainerRestartLoop, `severity.services` / `severity.groups`). */
 export const DEFAULT_SEVERITY: Readonly<Record<AlertName, Severity>> = byName((spec) => spec.severity)
 
 export const RECORDING_RULES = recordingRules.map((r) => r.record)

@@ -6,9 +6,11 @@ import { dirname } from 'node:path'
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
 import { z } from 'zod'
 import { bindProbe, type BaseService, type BoundProbe, type ProbeKinds } from '../probe.js'
+import { withContainer } from '../companion.js'
 import { auditedNames } from '../env/audited.js'
 import { environmentKind } from '../env/environment.js'
 import { SecretSet } from '../redact.js'
+import { defaultDockerHost, type ContainerSetting } from '../settings/container.js'
 import { defaultEnvGate, MIGRATION_FINDINGS, type EnvFindingKind, type MigrationFindingKind } from '../settings/findings.js'
 import { ConfigError, formatPath, type ConfigProblem } from './errors.js'
 import { expandEnv } from './expand.js'
@@ -101,10 +103,11 @@ export function validateConfig(
 
   const secrets = new SecretSet()
   const services: ServiceConfig[] = []
+  const dockerHost = (top.success ? top.data.docker.host : undefined) ?? defaultDockerHost(env)
   // Positions in the file, which differ from `services` when an entry failed validation.
   const indexOf = new Map<ServiceConfig, number>()
   rawServices.forEach((rawService, i) => {
-    const service = validateService(rawService, ['services', i], kinds, defaults, report, secrets)
+    const service = validateService(rawService, ['services', i], kinds, defaults, report, secrets, dockerHost)
     if (!service) return
     if (service.interval !== undefined && service.timeout > service.interval) {
       report(['services', i, 'timeout'], `expected a timeout no longer than the interval (${service.interval / 1000}s), so runs cannot pile up`)
@@ -143,6 +146,7 @@ function validateService(
   defaults: { interval: number; timeout: number } | undefined,
   report: (path: PropertyKey[], message: string) => void,
   secrets: SecretSet,
+  dockerHost: string,
 ): ServiceConfig | undefined {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     report(path, 'expected a mapping with at least "name" and "probe"')
@@ -170,7 +174,17 @@ function validateService(
     if (settings.schedule === undefined) settings.interval ??= defaults.interval
   }
   kind.secrets?.(settings, secrets)
-  return Object.assign(settings, { bound: bindProbe(kind, settings) })
+  const box = settings.container as ContainerSetting | undefined
+  if (box) settings.container = { ...box, host: dockerHost }
+  // `container:` on any service: its container is judged with it, by the container kind when one is registered.
+  const containerKind = kinds.get('container')
+  const own = bindProbe(kind, settings)
+  if (box && kind !== containerKind && !containerKind) {
+    report([...path, 'container'], 'the container probe kind is not registered, so a container cannot be judged')
+    return undefined
+  }
+  const bound = box && containerKind && kind !== containerKind ? withContainer(own, bindProbe(containerKind, settings)) : own
+  return Object.assign(settings, { bound })
 }
 
 /** Every `needs_env` variable must be audited by some env source, or nothing would ever judge it. */

@@ -2,6 +2,7 @@
 // here; each probe kind adds its own through its `settings`.
 import cron from 'node-cron'
 import { z } from 'zod'
+import { containerSetting } from '../settings/container.js'
 import { duration } from '../settings/fields.js'
 import { ENV_FINDINGS, MIGRATION_FINDINGS } from '../settings/findings.js'
 
@@ -27,6 +28,8 @@ export const baseServiceShape = {
   critical: z.boolean().default(false),
   description: z.string().optional(),
   needs_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')).default([]),
+  /** The container the service runs in, judged with its own probe (SPEC §2). */
+  container: containerSetting.optional(),
   failure_threshold: z.int().min(1).max(1000).default(1),
   success_threshold: z.int().min(1).max(1000).default(1),
 }
@@ -53,6 +56,8 @@ export const topLevelSchema = z.strictObject({
   environment: z.string().min(1).default('production'),
   services: z.array(z.unknown()).default([]),
   env: z.array(envSource).default([]),
+  /** The container engine (Docker, or Podman's Docker-compatible API). */
+  docker: z.strictObject({ host: z.string().min(1).optional() }).prefault({}),
   gates: z
     .strictObject({
       min_ready_ratio: z.number().min(0).max(1).default(1),

@@ -1,6 +1,16 @@
 // The overview dashboard: readiness overall, per group and over time, what is
-// not ready and why (each cause: down, dependency, env, migrations), and the
-// probes behind it.
+// not ready and why (each cause: down, dependency, env, migrations), the
+// probes behind it, and the containers services run in.
+import {
+  CONTAINER_EXIT_CODE,
+  CONTAINER_HEALTH_STATUS,
+  CONTAINER_IMAGE_PRESENT,
+  CONTAINER_OOM_KILLED,
+  CONTAINER_RESTARTS,
+  CONTAINER_STARTED,
+  CONTAINER_STATE,
+  CONTAINER_STATES,
+} from '../../probes/container/facts.js'
 import {
   GROUP_READY_RATIO,
   PROBE_DURATION,
@@ -23,6 +33,33 @@ const onNotReady = `and on (job, instance, service) (${ofGroups(SERVICE_READY)} 
 const lastRunAge = inGroup(`time() - ${ofJob(PROBE_LAST_RUN)}`)
 /** Each cause that keeps a service from ready, with the service's group (not_ready carries only `service`). */
 const notReadyCauses = `${ofJob(SERVICE_NOT_READY)}\n* on (job, instance, service) group_left (group)\ngroup by (job, instance, service, group) (${ofGroups(SERVICE_UP)})`
+
+/** Each container state's colour, on the table and the timeline. */
+const STATE_COLOR: Record<(typeof CONTAINER_STATES)[number], string> = {
+  created: 'blue',
+  running: 'green',
+  paused: 'purple',
+  restarting: 'orange',
+  removing: 'orange',
+  exited: 'red',
+  dead: 'red',
+  absent: 'red',
+}
+/** The container states as the table shows them (the `state` label). */
+const CONTAINER_STATE_MAP = mapping(Object.fromEntries(CONTAINER_STATES.map((state) => [state, [state, STATE_COLOR[state]]])))
+/**
+ * One series per service whose value codes its container's current state
+ * (1 + its index in CONTAINER_STATES), so a state timeline shows one row per
+ * service; CONTAINER_STATE_CODES maps the codes back to the state.
+ */
+const containerStateCode = `sum by (job, instance, service) (\n${CONTAINER_STATES.map((state, i) => `  ${ofJob(CONTAINER_STATE, `state="${state}"`)} * ${i + 1}`).join('\nor\n')}\n)`
+const CONTAINER_STATE_CODES = mapping(Object.fromEntries(CONTAINER_STATES.map((state, i) => [String(i + 1), [state, STATE_COLOR[state]]])))
+const CONTAINER_HEALTH_MAP = mapping({
+  healthy: ['healthy', 'green'],
+  unhealthy: ['unhealthy', 'red'],
+  starting: ['starting', 'orange'],
+  none: ['no healthcheck', 'transparent'],
+})
 
 /** The causes of groundtruth_service_not_ready, as the table shows them. */
 const CAUSE_MAP = mapping({
@@ -142,6 +179,89 @@ export const overview = {
       queries: [{ expr: lastRunAge, legend: '{{service}}' }],
       unit: 's',
       description: 'Seconds since each service was last probed; it should stay below the probe interval.',
+    }),
+    { row: 'Containers' },
+    stat({
+      title: 'Containers not running',
+      expr: `sum(${inGroup(`${ofJob(CONTAINER_STATE, 'state!="running"')} == 1`)})`,
+      field: countField('red'),
+      description: 'Containers of the selected services that are not running now (created, paused, restarting, removing, exited, dead or absent).',
+      mayBeEmpty: true,
+      w: 6,
+    }),
+    stat({
+      title: 'Containers unhealthy',
+      expr: `sum(${inGroup(ofJob(CONTAINER_HEALTH_STATUS, 'health="unhealthy"'))})`,
+      field: countField('red'),
+      description: 'Containers whose own healthcheck reports unhealthy (containers without a healthcheck count as none).',
+      mayBeEmpty: true,
+      w: 6,
+    }),
+    stat({
+      title: 'Container restarts',
+      expr: `sum(${inGroup(`increase(${ofJob(CONTAINER_RESTARTS)}[$__range])`)})`,
+      field: countField('orange'),
+      description: "Restarts by the engine over the dashboard range, all containers (the engine's RestartCount; a recreated container starts again from 0).",
+      mayBeEmpty: true,
+      w: 6,
+    }),
+    stat({
+      title: 'Container images missing',
+      expr: `sum(${inGroup(`1 - ${ofJob(CONTAINER_IMAGE_PRESENT)}`)})`,
+      field: countField('red'),
+      description: 'Containers whose image is not on the host (never built or not pulled): they cannot be (re)created.',
+      mayBeEmpty: true,
+      w: 6,
+    }),
+    table({
+      title: 'Containers',
+      queries: [
+        { expr: inGroup(`${ofJob(CONTAINER_STATE)} == 1`), mayBeEmpty: true },
+        { expr: inGroup(`${ofJob(CONTAINER_HEALTH_STATUS)} == 1`), mayBeEmpty: true },
+        { expr: inGroup(`increase(${ofJob(CONTAINER_RESTARTS)}[$__range])`), mayBeEmpty: true },
+        { expr: inGroup(ofJob(CONTAINER_RESTARTS)), mayBeEmpty: true },
+        { expr: inGroup(ofJob(CONTAINER_EXIT_CODE)), mayBeEmpty: true },
+        { expr: inGroup(ofJob(CONTAINER_OOM_KILLED)), mayBeEmpty: true },
+        { expr: inGroup(ofJob(CONTAINER_IMAGE_PRESENT)), mayBeEmpty: true },
+        { expr: inGroup(`time() - ${ofJob(CONTAINER_STARTED)}`), mayBeEmpty: true },
+      ],
+      columns: {
+        hide: ['Value #A', 'Value #B'],
+        rename: {
+          'Value #C': 'restarts in range',
+          'Value #D': 'restart count',
+          'Value #E': 'exit code',
+          'Value #F': 'OOM killed',
+          'Value #G': 'image',
+          'Value #H': 'started',
+        },
+        order: ['service', 'state', 'health', 'Value #C', 'Value #D', 'Value #E', 'Value #F', 'Value #G', 'Value #H'],
+      },
+      field: {
+        defaults: {},
+        overrides: [
+          override('state', [{ id: 'mappings', value: CONTAINER_STATE_MAP }, cellColor]),
+          override('health', [{ id: 'mappings', value: CONTAINER_HEALTH_MAP }, cellColor]),
+          override('restarts in range', [{ id: 'decimals', value: 0 }]),
+          override('OOM killed', [{ id: 'mappings', value: mapping({ '0': ['no', 'transparent'], '1': ['yes', 'red'] }) }, cellColor]),
+          override('image', [{ id: 'mappings', value: mapping({ '0': ['missing', 'red'], '1': ['present', 'green'] }) }, cellColor]),
+          override('started', [{ id: 'unit', value: 's' }]),
+        ],
+      },
+      description:
+        "The container of each service that has one: its state and healthcheck now, restarts over the dashboard range and the engine's restart count, the last exit code (0 while it never exited) and whether it was an OOM kill, whether its image is on the host, and how long ago it last started. The last words of a dying container's log are in /status.",
+      h: 8,
+    }),
+    stateTimeline({
+      title: 'Container state over time',
+      queries: [{ expr: inGroup(containerStateCode), legend: '{{service}}', mayBeEmpty: true }],
+      mappings: CONTAINER_STATE_CODES,
+      description: 'The state of each service\'s container over time: running, restarting (a crash loop alternates the two), exited, absent ...',
+    }),
+    timeseries({
+      title: 'Container restarts over time',
+      queries: [{ expr: inGroup(`increase(${ofJob(CONTAINER_RESTARTS)}[$__rate_interval])`), legend: '{{service}}', mayBeEmpty: true }],
+      description: 'Restarts by the engine per interval: a steady non-zero line is a restart loop (with Podman, the container looks running meanwhile).',
     }),
   ],
 } as const satisfies DashboardSpec

@@ -86,9 +86,10 @@ const BAR_GAUGE_OPTIONS: Json = {
   maxVizHeight: 300,
 }
 
-/** One number, the current value of `expr`. */
-export function stat(p: Common & { expr: string; field: Json }): PanelSpec {
-  return { type: 'stat', title: p.title, description: p.description, w: p.w ?? 4, h: p.h ?? 5, instant: true, queries: [{ expr: p.expr }], fieldConfig: p.field, options: STAT_OPTIONS }
+/** One number, the current value of `expr` (`mayBeEmpty` as for a Query). */
+export function stat(p: Common & { expr: string; field: Json; mayBeEmpty?: boolean }): PanelSpec {
+  const query: Query = p.mayBeEmpty ? { expr: p.expr, mayBeEmpty: true } : { expr: p.expr }
+  return { type: 'stat', title: p.title, description: p.description, w: p.w ?? 4, h: p.h ?? 5, instant: true, queries: [query], fieldConfig: p.field, options: STAT_OPTIONS }
 }
 
 /** Lines over time; `field` replaces the default (thin lines of `unit`). */

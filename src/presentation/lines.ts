@@ -24,6 +24,7 @@ export const REASON_WORDS: Record<Reason, string> = {
   auth: 'the credentials were rejected (auth)',
   status: 'it answered with an unexpected status (status)',
   expectation: 'it answered, but a check failed (expectation)',
+  container: 'its container is not well (container)',
   error: 'the probe failed (error)',
 }
 

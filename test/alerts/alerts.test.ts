@@ -54,7 +54,7 @@ const BUSY_OPTIONS = {
 t.test('promtool check rules: the shipped file is clean', async (t) => {
   const r = run('promtool', ['check', 'rules', RULES])
   t.equal(r.code, 0, r.out)
-  t.match(r.out, /SUCCESS: 23 rules found/)
+  t.match(r.out, /SUCCESS: 27 rules found/)
 })
 
 t.test('promtool test rules: every alert fires with its labels and annotations, and stays quiet', async (t) => {
@@ -86,7 +86,7 @@ t.test('every expression parses as PromQL', async (t) => {
 })
 
 t.test('alerts and dashboards name declared metrics only', async (t) => {
-  t.ok(DECLARED_METRICS.length >= 29, `the declarations were found (${DECLARED_METRICS.length})`)
+  t.ok(DECLARED_METRICS.length >= 36, `the declarations were found (${DECLARED_METRICS.length})`)
   t.equal(DECLARED_NAMES.size, DECLARED_METRICS.length, 'each metric declared once')
   // Every selector of every rule reads a declared metric, or Prometheus' own `up`.
   for (const file of [alertRules(), alertRules(BUSY_OPTIONS)]) {
@@ -159,6 +159,35 @@ t.test('options change what they should', async (t) => {
   t.throws(() => alertRules({ job: '{job="x"}' }), /without braces/)
   t.throws(() => alertRules({ thresholds: { flappingWindow: '15' } }), /thresholds\.flappingWindow/)
   t.throws(() => alertRules({ thresholds: { readyGate: -1 } }), /thresholds\.readyGate/)
+  t.throws(() => alertRules({ thresholds: { restartLoopRestarts: 0 } }), /thresholds\.restartLoopRestarts/)
+  t.throws(() => alertRules({ thresholds: { restartLoopWindow: 'soon' } }), /thresholds\.restartLoopWindow/)
+})
+
+t.test('container alerts: thresholds, the states that are not running, the severity split', async (t) => {
+  const by = (file: RuleFile, name: string) => alertsOf(file).filter((a) => a.alert === name)
+  const defaults = alertRules()
+  const [notRunning] = by(defaults, 'GroundtruthContainerNotRunning')
+  t.match(notRunning!.expr, /^\(groundtruth_container_state\{job="groundtruth", state=~"created\|paused\|removing\|exited\|dead\|absent"\} == 1\)\n/)
+  t.notMatch(notRunning!.expr, /restarting|"running/, 'restarting is the restart loop alert\'s, running is fine')
+  t.match(by(defaults, 'GroundtruthContainerRestartLoop')[0]!.expr, /^\(increase\(groundtruth_container_restarts_total\{job="groundtruth"\}\[10m\]\) >= 3\)/)
+  t.match(by(defaults, 'GroundtruthContainerUnhealthy')[0]!.expr, /groundtruth_container_health\{job="groundtruth", health="unhealthy"\} == 1/)
+  t.match(by(defaults, 'GroundtruthContainerImageMissing')[0]!.expr, /groundtruth_container_image_present\{job="groundtruth"\} == 0/)
+
+  const tuned = alertRules({ thresholds: { restartLoopRestarts: 5, restartLoopWindow: '30m' } })
+  const loop = by(tuned, 'GroundtruthContainerRestartLoop')[0]!
+  t.match(loop.expr, /\[30m\]\) >= 5\)/)
+  t.match(loop.annotations.description, /in 30m \(threshold 5\)/)
+
+  // Not running and restart loop follow the service's severity, scoped on the group join.
+  const split = alertRules({ severity: { services: { api: 'critical' }, groups: { backend: 'info' } } })
+  for (const name of ['GroundtruthContainerNotRunning', 'GroundtruthContainerRestartLoop']) {
+    const rules = by(split, name)
+    t.same(rules.map((r) => r.labels.severity), ['critical', 'info', 'critical'], name)
+    t.match(rules[0]!.expr, /groundtruth_service_ready\{job="groundtruth", service="api"\}\)$/)
+    t.match(rules[1]!.expr, /groundtruth_service_ready\{job="groundtruth", group="backend", service!~"api"\}\)$/)
+    t.match(rules[2]!.expr, /groundtruth_service_ready\{job="groundtruth", service!~"api", group!~"backend"\}\)$/)
+  }
+  t.equal(by(split, 'GroundtruthContainerUnhealthy').length, 1, 'unhealthy is not split')
 })
 
 t.test('severity overrides really route: promtool over a rendering with overrides', async (t) => {
@@ -230,7 +259,12 @@ t.test('alertOptionsFromConfig: critical services and what they depend on page',
     }),
     {
       severity: {
-        alerts: { GroundtruthServiceDown: 'warning', GroundtruthServiceNotReadyConfig: 'warning' },
+        alerts: {
+          GroundtruthServiceDown: 'warning',
+          GroundtruthServiceNotReadyConfig: 'warning',
+          GroundtruthContainerNotRunning: 'warning',
+          GroundtruthContainerRestartLoop: 'warning',
+        },
         services: { api: 'critical', cache: 'critical', postgres: 'critical', redis: 'critical' },
       },
     },
@@ -251,7 +285,7 @@ t.test('every alert has a severity, a summary, a description and a runbook secti
     t.equal(base, 'https://github.com/groundtruth/groundtruth/blob/main/alerts/runbook.md')
     t.ok(anchors.has(anchor!), `${a.alert}: runbook.md has #${anchor}`)
   }
-  for (const a of alerts.filter((a) => /Service|Probe(Slow|Stale)|Migration/.test(a.alert))) {
+  for (const a of alerts.filter((a) => /Service|Probe(Slow|Stale)|Migration|Container/.test(a.alert))) {
     t.match(a.annotations.description, /\{\{ \$labels\.service \}\} \(group \{\{ \$labels\.group \}\}\)/, `${a.alert} names service and group`)
   }
 })
@@ -276,6 +310,13 @@ t.test('amtool check-config: the Alertmanager example is valid', async (t) => {
     source_matchers: ['alertname="GroundtruthServiceNotReadyConfig"'],
     target_matchers: ['alertname="GroundtruthServiceNotReady"'],
     equal: ['job'],
+  })
+  // A container not running or in a restart loop is the root cause of its
+  // own service's down alert with reason container, and of no other.
+  t.same(config.inhibit_rules[2], {
+    source_matchers: ['alertname=~"GroundtruthContainerNotRunning|GroundtruthContainerRestartLoop"'],
+    target_matchers: ['alertname="GroundtruthServiceDown"', 'reason="container"'],
+    equal: ['job', 'instance', 'service'],
   })
   const targets = (config.inhibit_rules as Array<{ target_matchers: string[] }>).flatMap((r) => r.target_matchers)
   t.notOk(

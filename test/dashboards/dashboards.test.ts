@@ -129,6 +129,13 @@ t.test('every panel query parses as PromQL and uses exported metrics only', asyn
     'groundtruth_migration_heads',
     'groundtruth_migration_last_applied_timestamp_seconds',
     'groundtruth_migration_read_ok',
+    'groundtruth_container_state',
+    'groundtruth_container_health',
+    'groundtruth_container_restarts_total',
+    'groundtruth_container_exit_code',
+    'groundtruth_container_oom_killed',
+    'groundtruth_container_image_present',
+    'groundtruth_container_started_timestamp_seconds',
   ])
     t.ok(used.has(name), `some panel shows ${name}`)
 })
@@ -183,6 +190,47 @@ t.test('the overview shows each cause that keeps a service from ready, by servic
   for (const cause of ['down', 'dependency', 'env', 'migrations']) t.match(text, `"${cause}":{"text":"${cause}: `, `cause ${cause} is mapped to text`)
   const timeline = overview.panels.find((p) => p.title === 'Not ready causes over time')
   t.match(timeline, { type: 'state-timeline', targets: [{ expr: /^groundtruth_service_not_ready\{job=~"\$job"\} and on/ }] })
+})
+
+t.test('the overview has a container row: state, health, restarts, exit code, image', async (t) => {
+  const overview = models['groundtruth-overview.json']!
+  const titles = overview.panels.map((p) => p.title)
+  const row = titles.indexOf('Containers')
+  t.equal(overview.panels[row]?.type, 'row', 'a Containers row')
+  t.same(titles.slice(row + 1), [
+    'Containers not running',
+    'Containers unhealthy',
+    'Container restarts',
+    'Container images missing',
+    'Containers',
+    'Container state over time',
+    'Container restarts over time',
+  ])
+  const table = overview.panels.find((p) => p.title === 'Containers' && p.type === 'table')
+  t.match(table?.targets?.map((tg) => tg.expr), [
+    /^groundtruth_container_state\{job=~"\$job"\} == 1 and on/,
+    /^groundtruth_container_health\{job=~"\$job"\} == 1 and on/,
+    /^increase\(groundtruth_container_restarts_total\{job=~"\$job"\}\[\$__range\]\)/,
+    /^groundtruth_container_restarts_total/,
+    /^groundtruth_container_exit_code/,
+    /^groundtruth_container_oom_killed/,
+    /^groundtruth_container_image_present/,
+    /^time\(\) - groundtruth_container_started_timestamp_seconds/,
+  ])
+  const text = JSON.stringify(table)
+  for (const state of ['running', 'restarting', 'exited', 'absent']) t.match(text, `"${state}":{"text":"${state}"`, `state ${state} is mapped`)
+  t.match(text, '"none":{"text":"no healthcheck"')
+  // The timeline codes each state as 1 + its index, and maps the codes back.
+  const timeline = overview.panels.find((p) => p.title === 'Container state over time') as Panel & { fieldConfig: { defaults: { mappings: Array<{ options: Record<string, { text: string }> }> } } }
+  t.match(timeline.targets?.[0]?.expr, /^sum by \(job, instance, service\) \(\n  groundtruth_container_state\{job=~"\$job", state="created"\} \* 1\nor\n/)
+  t.same(
+    Object.entries(timeline.fieldConfig.defaults.mappings[0]!.options).map(([code, m]) => `${code}=${m.text}`),
+    ['1=created', '2=running', '3=paused', '4=restarting', '5=removing', '6=exited', '7=dead', '8=absent'],
+  )
+  // No container in a setup without containers is the healthy answer: every container query may be empty.
+  const queries = allQueries(models).filter((q) => q.expr.includes('groundtruth_container_'))
+  t.ok(queries.length >= 13)
+  t.ok(queries.every((q) => q.mayBeEmpty), 'container queries are mayBeEmpty')
 })
 
 t.test('refIds run from A to Z; a panel with more queries is an error', async (t) => {

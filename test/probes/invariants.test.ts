@@ -15,7 +15,7 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { Agent, type IncomingMessage, type ServerResponse } from 'node:http'
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -78,6 +78,7 @@ let pit: number
 let web: number
 let echo: number
 let es: number
+let engineSocket: string
 let s3port: number
 const buckets = [`gt-inv-a-${unique()}`, `gt-inv-b-${unique()}`]
 const queues = [`gt-inv-a-${unique()}`, `gt-inv-b-${unique()}`]
@@ -110,6 +111,23 @@ function fakeElasticsearch(req: IncomingMessage, res: ServerResponse): void {
   }
 }
 
+/**
+ * A protocol-level fake of the Docker Engine API on a unix socket (the real
+ * engine runs in container.test.ts): `gt-inv-worker` runs; `gt-inv-dead`
+ * exited, and its log's last words carry a credential in a URL.
+ */
+function fakeEngine(req: IncomingMessage, res: ServerResponse): void {
+  const json = (status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+  const running = { Status: 'running', Running: true, Restarting: false, ExitCode: 0, StartedAt: new Date().toISOString() }
+  const exited = { Status: 'exited', Running: false, Restarting: false, ExitCode: 1, StartedAt: new Date().toISOString() }
+  const url = req.url ?? ''
+  if (url === '/containers/gt-inv-worker/json') return json(200, { Id: 'w1', RestartCount: 0, Config: { Image: 'localhost/app:1' }, State: running })
+  if (url === '/containers/gt-inv-dead/json') return json(200, { Id: 'd1', RestartCount: 0, Config: { Image: 'localhost/app:1', Tty: true }, State: exited })
+  if (url.startsWith('/containers/d1/logs')) return void res.writeHead(200).end(`booting\nError: connect postgres://app:${SECRET}@db:5432/app refused\n`)
+  if (url === `/images/${encodeURIComponent('localhost/app:1')}/json`) return json(200, { Id: 'sha256:1' })
+  json(404, { message: 'no such container' })
+}
+
 const rabbitmqctl = (...args: string[]) => promisify(execFile)('rabbitmqctl', args, { timeout: 60_000 })
 
 t.before(async () => {
@@ -118,6 +136,10 @@ t.before(async () => {
   web = (await keep(httpServer(healthEndpoint))).port
   echo = (await keep(bannerServer('', (data) => `+OK ${data}`))).port
   es = (await keep(httpServer(fakeElasticsearch))).port
+  engineSocket = join(mkdtempSync(join(tmpdir(), 'gt-inv-engine-')), 'engine.sock')
+  const engine = createServer(fakeEngine)
+  await new Promise<void>((resolve) => engine.listen(engineSocket, resolve))
+  t.teardown(() => new Promise<void>((resolve) => engine.close(() => resolve())))
 
   const dir = mkdtempSync(join(tmpdir(), 'gt-inv-s3-'))
   const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir })
@@ -247,6 +269,17 @@ const rows: Record<string, Row> = {
       { label: 'wrong port', reason: 'refused', fields: { ...rows.elasticsearch!.passing().fields, url: `http://elastic:${SECRET}@127.0.0.1:${closed}` } },
     ],
     tarpit: (port) => ({ label: 'tarpit', fields: { ...rows.elasticsearch!.passing().fields, url: `http://elastic:${SECRET}@127.0.0.1:${port}` } }),
+  },
+
+  container: {
+    peer: 'a protocol-level fake of the Docker Engine API (the real dockerd is in container.test.ts)',
+    // The engine takes no credential; the planted one is what a dying container logs, which must not leave unmasked.
+    passing: () => ({ label: 'a running container', fields: { probe: 'container', container: 'gt-inv-worker', expect: { max_latency: '5s' } }, env: { DOCKER_HOST: `unix://${engineSocket}`, GT_INV_LOGGED: SECRET } }),
+    failing: () => [
+      { label: 'exited, its last words carry a credential', reason: 'container', fields: { ...rows.container!.passing().fields, container: 'gt-inv-dead' }, env: rows.container!.passing().env },
+      { label: 'no engine answers', reason: 'refused', fields: rows.container!.passing().fields, env: { DOCKER_HOST: `unix://${engineSocket}.gone`, GT_INV_LOGGED: WRONG } },
+    ],
+    tarpit: (port) => ({ label: 'tarpit', fields: rows.container!.passing().fields, env: { DOCKER_HOST: `tcp://127.0.0.1:${port}`, GT_INV_LOGGED: SECRET } }),
   },
 
   minio: {
