@@ -287,7 +287,7 @@ function inferService(
     why.unshift(spec.image ? `image ${spec.image}: an application` : `built from source (build:): an application`)
     Object.assign(config, appProbe(spec, ports, where, why, notes, name))
     const needs = new Set<string>()
-    for (const v of env.values()) for (const ref of v.refs) if (isCredentialName(ref)) needs.add(ref)
+    for (const v of env.values()) if (v.file === undefined) for (const ref of v.refs) if (isCredentialName(ref)) needs.add(ref)
     if (needs.size > 0) config.needs_env = [...needs].sort()
   }
   config.container = container
@@ -311,20 +311,17 @@ function protocolProbe(
   kinds: ReadonlySet<string>,
 ): Record<string, unknown> {
   const auth = (user: string | undefined, password: string | undefined) => (user || password ? `${user ?? ''}${password ? `:${password}` : ''}@` : '')
-  const special = 'a password with characters such as @ : / # must be percent-encoded where the variable is set'
   switch (kind) {
     case 'postgres': {
       const user = piece(['POSTGRES_USER', 'POSTGRESQL_USERNAME'], { fallback: 'postgres' })
       const password = piece(['POSTGRES_PASSWORD', 'POSTGRESQL_PASSWORD'], { secret: true })
       if (!password && piece(['POSTGRES_HOST_AUTH_METHOD'], { url: false }) !== 'trust') notes.push('no POSTGRES_PASSWORD in its environment (a _FILE secret?): the URL has no password; add one')
       const db = piece(['POSTGRES_DB', 'POSTGRESQL_DATABASE'], { fallback: user })
-      if (password) notes.push(special)
       return { probe: 'postgres', url: `postgres://${auth(user, password)}${at}/${db}` }
     }
     case 'redis': {
       let password = requirePass(s, compose, notes, fallbackEnv)
       password ??= piece(['REDIS_PASSWORD'], { secret: true })
-      if (password) notes.push(special)
       return { probe: 'redis', url: `redis://${password ? `:${password}@` : ''}${at}/0` }
     }
     case 'rabbitmq': {

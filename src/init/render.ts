@@ -22,6 +22,7 @@ export function renderConfig(inference: Inference, from: string): string {
     ` one that was never created shows as absent, one whose image was never built or pulled as image missing.`,
     ` Credentials are references to the environment (\${VAR}), never values: load the .env first,`,
     `   set -a; . ./${dotenv?.file ?? '.env'}; set +a; groundtruth validate --config <this file>`,
+    ` A password is put into a URL as it is set: one with @ : / # in it must be percent-encoded there.`,
     ` Lines marked NOTE need a person.`,
     ...inference.notes.map((n) => ` NOTE: ${n}`),
   ].join('\n')
