@@ -2,7 +2,7 @@
 // file read as compose reads it, one groundtruth service per compose service,
 // written as a commented config or validated in memory.
 import { existsSync } from 'node:fs'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { basename, dirname, relative, resolve } from 'node:path'
 import { ConfigError } from '../config/errors.js'
 import { validateConfig, type Config } from '../config/load.js'
@@ -52,6 +52,7 @@ export async function init(options: InitOptions, kinds: ProbeKinds, io: InitIo):
     io.stdout(text)
     return 0
   }
+  await mkdir(dirname(out), { recursive: true })
   await writeFile(out, text)
   const shown = relative(io.cwd, out) || out
   const load = inference.env.length > 0 ? ` (with ${inference.env.map((e) => e.file).join(', ')} loaded into the environment)` : ''

@@ -403,7 +403,7 @@ function appProbe(
   notes: string[],
   name: string,
 ): Record<string, unknown> {
-  const group = FRONTEND.test(name) ? 'frontend' : 'backend'
+  const group = FRONTEND.test(name) || FRONTEND.test(imageName(spec.image ?? '')) ? 'frontend' : 'backend'
   const hc = spec.healthcheck
   const test = hc && !hc.disable ? (Array.isArray(hc.test) ? hc.test.filter((w) => !['CMD', 'CMD-SHELL'].includes(w)).join(' ') : (hc.test ?? '')) : ''
   const found = /https?:\/\/[^\s'"`)]+/.exec(test)?.[0]

@@ -153,7 +153,7 @@ export function toTemplate(parts: Part[] | undefined, keepDefaults: boolean): st
   if (!parts) return undefined
   return parts
     .map((p) => {
-      if ('lit' in p) return p.lit.replace(/\$\{/g, '$${')
+      if ('lit' in p) return p.lit.replace(/\$\{/g, () => '$${')
       const def = keepDefaults && p.def !== undefined && !p.def.includes('}') ? `:-${p.def}` : ''
       return `\${${p.ref}${def}}`
     })
