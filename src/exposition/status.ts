@@ -3,6 +3,7 @@
 // ones the metrics carry, so the two never disagree.
 import type { Config } from '../config/load.js'
 import type { EnvSourceFinding } from '../env/audit.js'
+import type { ContainerFacts } from '../../probes/container/facts.js'
 import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
 import { evaluateGates, type GateVerdict } from '../gates.js'
 import type { CheckResult, Reason } from '../probe.js'
@@ -44,6 +45,8 @@ export interface ServiceStatus {
   info: Record<string, unknown>
   /** Per migration tool: counts, current revision and the names behind them (postgres services with `migrations:`). */
   migrations: MigrationStatus[]
+  /** What the container engine says of the service's container (services with `container:` or `probe: container`). */
+  container: ContainerFacts | null
 }
 
 export interface StatusDocument {
@@ -109,6 +112,7 @@ export function buildStatus(snapshot: Snapshot, config: Pick<Config, 'environmen
       state_changes: r.stateChanges,
       info: last?.info ?? {},
       migrations: last?.facts.migrations ?? [],
+      container: last?.facts.container ?? null,
     }
   })
   return {

@@ -32,6 +32,8 @@ export function renderMarkdown(doc: StatusDocument, source: string): string {
     out.push('')
   }
 
+  out.push(...containerSection(doc.services))
+
   const migrating = doc.services.filter((s) => s.migrations.length)
   if (migrating.length) {
     out.push('## Migrations', '')
@@ -117,6 +119,27 @@ function broken(doc: StatusDocument): string[] {
   if (quiet) out.push(`- ${quiet === 1 ? 'One more finding holds' : `${quiet} more findings hold`} nothing back and no gate judges ${quiet === 1 ? 'it' : 'them'}; see below.`)
 
   if (out.length === 2) out.push('Nothing: every service is up and ready, and no finding holds anything back.')
+  out.push('')
+  return out
+}
+
+/**
+ * The deployment as the container engine sees it: one row per service with a
+ * container, and the "images built: 3/7" line of a hand report.
+ */
+function containerSection(services: readonly ServiceStatus[]): string[] {
+  const boxed = services.filter((s) => s.container)
+  if (boxed.length === 0) return []
+  const present = boxed.filter((s) => s.container!.imagePresent).length
+  const running = boxed.filter((s) => s.container!.state === 'running').length
+  const out = ['## Containers', '', `Running: ${running}/${boxed.length}. Images on the host: ${present}/${boxed.length}.`, '']
+  out.push('| Service | Container | State | Health | Restarts | Exit code | Image | Last words |', '|---|---|---|---|---|---|---|---|')
+  for (const s of boxed) {
+    const c = s.container!
+    const image = `${c.image ? `\`${cell(c.image)}\` ` : ''}${c.imagePresent ? 'present' : '**missing**'}`
+    const exit = c.state === 'running' ? '-' : `${c.exitCode}${c.oomKilled ? ' (out of memory)' : ''}`
+    out.push(`| ${cell(s.name)} | \`${cell(c.name)}\` | ${c.state} | ${c.health} | ${c.restartCount} | ${exit} | ${image} | ${cell(c.lastWords ?? '-')} |`)
+  }
   out.push('')
   return out
 }

@@ -42,6 +42,7 @@ function service(over: Partial<ServiceStatus>): ServiceStatus {
     state_changes: 0,
     info: {},
     migrations: [],
+    container: null,
     ...over,
   }
 }
@@ -392,4 +393,25 @@ t.test('renderers are pure functions of the document', async (t) => {
   t.equal(renderMarkdown(doc, 'a.yml'), renderMarkdown(copy, 'a.yml'))
   t.equal(renderPage(doc), renderPage(copy))
   t.same(doc, copy, 'the document is not changed')
+})
+
+t.test('the report: a Containers section with the images-on-host line and the last words', async (t) => {
+  const box = (over: Partial<NonNullable<ServiceStatus['container']>>) => ({ name: 'c', state: 'running' as const, health: 'none' as const, restartCount: 0, exitCode: 0, oomKilled: false, imagePresent: true, ...over })
+  const md = renderMarkdown(
+    {
+      ...doc,
+      services: [
+        service({ name: 'api', container: box({ name: 'openmeet-api-1', state: 'restarting', restartCount: 7, exitCode: 1, image: 'openmeet-api:latest', lastWords: "Error: Cannot find module 'openai'" }) }),
+        service({ name: 'ollama', container: box({ name: 'ollama', state: 'absent', imagePresent: false, image: 'ollama/ollama:latest' }) }),
+        service({ name: 'worker', container: box({ name: 'worker-1', image: 'app:1' }) }),
+        service({ name: 'web' }),
+      ],
+    },
+    'g.yml',
+  )
+  t.match(md, /## Containers\n\nRunning: 1\/3\. Images on the host: 2\/3\./)
+  t.match(md, /\| api \| `openmeet-api-1` \| restarting \| none \| 7 \| 1 \| `openmeet-api:latest` present \| Error: Cannot find module 'openai' \|/)
+  t.match(md, /\| ollama \| `ollama` \| absent \| none \| 0 \| 0 \| `ollama\/ollama:latest` \*\*missing\*\* \| - \|/)
+  t.notMatch(md.split('## Containers')[1]!.split('\n\n## ')[0]!, /\| web \|/, 'a service without a container has no row')
+  t.notMatch(renderMarkdown(doc, 'g.yml'), /## Containers/, 'no section without containers')
 })
