@@ -10,6 +10,7 @@ import type { ProbeKinds } from '../probe.js'
 import { COMPOSE_FILES, findComposeFile, readComposeFile } from './compose.js'
 import { inferProject, type Inference } from './infer.js'
 import { configObject, renderConfig } from './render.js'
+import { initFromVariables } from './variables.js'
 
 export { findComposeFile } from './compose.js'
 
@@ -32,16 +33,13 @@ export interface InitOptions {
 /** Runs `init`; returns the exit code (2 when it refuses). */
 export async function init(options: InitOptions, kinds: ProbeKinds, io: InitIo): Promise<number> {
   const from = options.from !== undefined ? resolve(io.cwd, options.from) : findComposeFile(io.cwd, existsSync)
-  if (from === undefined) {
-    io.stderr(`groundtruth: init found no compose file here (looked for ${COMPOSE_FILES.join(', ')}); pass --from FILE\n`)
-    return 2
-  }
   const toStdout = options.out === '-'
   const out = toStdout ? undefined : resolve(io.cwd, options.out ?? 'groundtruth.yml')
   if (out !== undefined && existsSync(out) && !options.force) {
     io.stderr(`groundtruth: ${relative(io.cwd, out) || out} exists; not overwritten (pass --force to replace it)\n`)
     return 2
   }
+  if (from === undefined) return initWithoutCompose(out, kinds, io)
   const compose = readComposeFile(from, io.env)
   const inference = inferProject(compose, { outDir: out ? dirname(out) : io.cwd, kinds: new Set(kinds.keys()) })
   const shownFrom = relative(out ? dirname(out) : io.cwd, from) || basename(from)
@@ -57,6 +55,25 @@ export async function init(options: InitOptions, kinds: ProbeKinds, io: InitIo):
   const shown = relative(io.cwd, out) || out
   const load = inference.env.length > 0 ? ` (with ${inference.env.map((e) => e.file).join(', ')} loaded into the environment)` : ''
   say(`wrote ${shown}: ${inference.services.length} services; check it with: groundtruth validate --config ${shown}${load}\n`)
+  return 0
+}
+
+/** No compose file: the services the conventional variables name, if any. */
+async function initWithoutCompose(out: string | undefined, kinds: ProbeKinds, io: InitIo): Promise<number> {
+  const made = initFromVariables(io.cwd, io.env, kinds)
+  if (made.services === 0) {
+    io.stderr(`groundtruth: init found no compose file here (looked for ${COMPOSE_FILES.join(', ')}) and no conventional variable naming a service in the environment or .env; pass --from FILE\n`)
+    return 2
+  }
+  const say = out === undefined ? io.stderr : io.stdout
+  say(`no compose file here; from the environment and .env:\n${made.found.join('\n')}\n`)
+  if (out === undefined) {
+    io.stdout(made.text)
+    return 0
+  }
+  await mkdir(dirname(out), { recursive: true })
+  await writeFile(out, made.text)
+  say(`wrote ${relative(io.cwd, out) || out}: ${made.services} services\n`)
   return 0
 }
 

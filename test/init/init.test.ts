@@ -258,3 +258,38 @@ t.test('bad compose files: exit 2, the key path, never a value nor a stack', asy
   t.equal(await main(['init', '--from', 'nope.yml'], (io.err = '', io)), 2)
   t.match(io.err, /nope\.yml: file not found/)
 })
+
+t.test('no compose file: init writes the services the conventional variables name, as references', async (t) => {
+  const password = 'planted-SECRET-vars-' + Date.now()
+  const dir = project({
+    '.env': `DATABASE_URL=postgres://app:${password}@127.0.0.1:5432/app\nREDIS_URL=redis://127.0.0.1:6379/0\nAPI_HEALTH_URL=http://127.0.0.1:4000/health\n`,
+    '.env.example': 'DATABASE_URL=\nREDIS_URL=\n',
+  })
+  const io = capture(dir)
+  t.equal(await main(['init'], io), 0, io.err)
+  t.match(io.out, /no compose file here; from the environment and \.env:/)
+  t.match(io.out, /postgres: postgres probe, from DATABASE_URL/)
+  const text = readFileSync(join(dir, 'groundtruth.yml'), 'utf8')
+  const written = parseYaml(text)
+  t.same(
+    written.services.map((s: { name: string; probe: string; url: string }) => [s.name, s.probe, s.url]),
+    [
+      ['api', 'http', '${API_HEALTH_URL}'],
+      ['postgres', 'postgres', '${DATABASE_URL}'],
+      ['redis', 'redis', '${REDIS_URL}'],
+    ],
+  )
+  t.same(written.env, [{ file: '.env', example: '.env.example' }])
+  t.notOk((text + io.out + io.err).includes(password), 'the password is in no output')
+  // The file validates with the .env loaded into the environment.
+  const env = parseDotenv(readFileSync(join(dir, '.env')))
+  t.equal(parseConfig(text, join(dir, 'groundtruth.yml'), PROBE_KINDS, env).services.length, 3)
+
+  const none = capture(project({ 'README.md': '' }))
+  t.equal(await main(['init', '--out', '-'], none), 2)
+  t.match(none.err, /no conventional variable naming a service/)
+  const toStdout = capture(dir)
+  t.equal(await main(['init', '--out', '-'], toStdout), 0)
+  t.match(toStdout.out, /url: \$\{DATABASE_URL\}/)
+  t.match(toStdout.err, /from the environment and \.env/)
+})
