@@ -11,7 +11,7 @@ import { buildStatus } from './exposition/status.js'
 import { createApp, type ReloadOutcome, type View } from './http/server.js'
 import { baseDirOf, jobsFor, type JobContext } from './jobs.js'
 import type { Logger } from './log.js'
-import { probeSelection, unknownIn } from './on-demand.js'
+import { OnDemand, unknownIn } from './on-demand.js'
 import { ResultStore } from './results.js'
 import { Scheduler, type Clock, type Job } from './scheduler.js'
 import { VERSION } from './version.js'
@@ -32,6 +32,8 @@ export class Daemon {
   readonly registry = new Registry()
   readonly store = new ResultStore()
   readonly scheduler: Scheduler
+  /** /probe's runs: one process-wide limit, a bounded queue, one run per service at a time. */
+  readonly onDemand: OnDemand
   readonly startedAt = Date.now()
   /** Every service has been probed once since start. */
   firstRoundDone = false
@@ -50,7 +52,8 @@ export class Daemon {
     this.#jobContext = { store: this.store, log: options.log, cwd: options.cwd ?? process.cwd(), processEnv: options.processEnv ?? process.env }
     this.store.setServices(config.services)
     this.scheduler = new Scheduler({ concurrency: config.concurrency, log: options.log, clock: options.clock })
-    registerScheduled(this.registry, config.kinds, () => this.store.snapshot(), () => this.#self)
+    this.onDemand = new OnDemand({ concurrency: config.concurrency, queueLimit: Math.max(64, 4 * config.concurrency), log: options.log })
+    registerScheduled(this.registry, config.kinds, () => this.store.snapshot(), () => this.#self, () => this.scheduler.stats)
   }
 
   /** Loads the config; a bad one throws ConfigError and nothing starts. */
@@ -106,7 +109,7 @@ export class Daemon {
     return {
       metrics: async () => ({ contentType: this.registry.contentType, text: await this.registry.metrics() }),
       unknownIn: (selection) => unknownIn(this.#config, selection),
-      probe: (selection) => probeSelection(this.#config, this.store, selection, this.options.log, baseDirOf(this.#config, this.#jobContext.cwd)),
+      probe: (selection) => this.onDemand.probe(this.#config, this.store, selection, baseDirOf(this.#config, this.#jobContext.cwd)),
       status: () => ({
         version: VERSION,
         started_at: new Date(this.startedAt).toISOString(),

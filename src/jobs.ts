@@ -39,6 +39,8 @@ export function probeJob(service: ServiceConfig, config: Config, ctx: JobContext
     fields: { service: service.name },
     interval: service.interval,
     schedule: service.schedule,
+    // A target that hung until its timeout last time waits in the slow lane, away from the healthy ones.
+    lane: () => (ctx.store.get(service.name)?.last?.reason === 'timeout' ? 'slow' : 'normal'),
     run: async () => ctx.store.record(await probeService(service, config, ctx.log, baseDir)),
   }
 }

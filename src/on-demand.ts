@@ -2,14 +2,20 @@
 // only (the Prometheus multi-target pattern). Nothing is recorded: the
 // scheduler's view stays the scheduler's. Readiness of the probed services
 // uses these fresh results and the last known results of their dependencies.
+//
+// All /probe work shares one process-wide limit with a bounded queue, so a
+// hundred parallel scrapes never become a hundred times the concurrency in
+// connections to a database; identical concurrent requests share one run of
+// each service (single flight); a full queue answers 503 with Retry-After.
 import { Registry } from 'prom-client'
-import type { Config } from './config/load.js'
+import type { Config, ServiceConfig } from './config/load.js'
 import { registerProbed } from './exposition/registries.js'
-import type { Exposition, Selection } from './http/server.js'
+import type { Busy, Exposition, Selection } from './http/server.js'
 import { probeService } from './jobs.js'
 import { Limiter } from './limiter.js'
 import type { Logger } from './log.js'
 import type { ResultStore } from './results.js'
+import type { RunResult } from './runner.js'
 
 /** Names and groups of the selection that the config does not have. */
 export function unknownIn(config: Config, selection: Selection): string[] {
@@ -17,12 +23,43 @@ export function unknownIn(config: Config, selection: Selection): string[] {
   return [...selection.services.filter((n) => !services.some((s) => s.name === n)), ...selection.groups.filter((g) => !services.some((s) => s.group === g))]
 }
 
-export async function probeSelection(config: Config, store: ResultStore, selection: Selection, log: Logger, baseDir: string): Promise<Exposition> {
-  const chosen = config.services.filter((s) => selection.services.includes(s.name) || selection.groups.includes(s.group))
-  const limiter = new Limiter(config.concurrency)
-  const fresh = await Promise.all(chosen.map((s) => limiter.run(() => probeService(s, config, log, baseDir))))
-  // A registry per request, as blackbox_exporter does: only these results, nothing cached.
-  const registry = new Registry()
-  registerProbed(registry, config.kinds, store.snapshotWith(fresh))
-  return { contentType: registry.contentType, text: await registry.metrics() }
+export interface OnDemandOptions {
+  concurrency: number
+  /** Runs that may wait for a slot; more is a 503. */
+  queueLimit: number
+  log: Logger
+}
+
+export class OnDemand {
+  #limiter: Limiter
+  /** Runs in flight, by service (a reload brings new service objects, and so new runs). */
+  readonly #inflight = new Map<ServiceConfig, Promise<RunResult>>()
+
+  constructor(private readonly options: OnDemandOptions) {
+    this.#limiter = new Limiter(options.concurrency)
+  }
+
+  get load(): { active: number; queued: number; inflight: number } {
+    return { active: this.#limiter.active, queued: this.#limiter.queued, inflight: this.#inflight.size }
+  }
+
+  async probe(config: Config, store: ResultStore, selection: Selection, baseDir: string): Promise<Exposition | Busy> {
+    const chosen = config.services.filter((s) => selection.services.includes(s.name) || selection.groups.includes(s.group))
+    const fresh = chosen.filter((s) => !this.#inflight.has(s)).length
+    const free = Math.max(0, this.#limiter.limit - this.#limiter.active)
+    if (this.#limiter.queued + Math.max(0, fresh - free) > this.options.queueLimit) return { busy: true, retryAfterSeconds: Math.max(1, Math.ceil(Math.max(...chosen.map((s) => s.timeout)) / 1000)) }
+    const results = await Promise.all(chosen.map((s) => this.#run(s, config, baseDir)))
+    // A registry per request, as blackbox_exporter does: only these results, nothing cached.
+    const registry = new Registry()
+    registerProbed(registry, config.kinds, store.snapshotWith(results))
+    return { contentType: registry.contentType, text: await registry.metrics() }
+  }
+
+  #run(service: ServiceConfig, config: Config, baseDir: string): Promise<RunResult> {
+    const running = this.#inflight.get(service)
+    if (running) return running
+    const run = this.#limiter.run(() => probeService(service, config, this.options.log, baseDir)).finally(() => this.#inflight.delete(service))
+    this.#inflight.set(service, run)
+    return run
+  }
 }

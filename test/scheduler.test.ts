@@ -56,7 +56,7 @@ const flush = async () => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
 }
 
-t.test('a slow job is never run twice at once; skipped ticks are logged', async (t) => {
+t.test('a slow job is never run twice at once; skipped ticks are counted, and logged once until it keeps its cadence', async (t) => {
   const logs: string[] = []
   const { clock, tick } = manualClock()
   const scheduler = new Scheduler({ concurrency: 4, log: createLogger({ write: (l) => logs.push(l) }), clock })
@@ -68,12 +68,14 @@ t.test('a slow job is never run twice at once; skipped ticks are logged', async 
   tick()
   await flush()
   t.equal(slow.runs(), 1, 'ticks while it runs are skipped')
-  t.equal(logs.filter((l) => /probe still running at its next tick; tick skipped/.test(l) && /"service":"slow"/.test(l)).length, 2)
+  t.equal(logs.filter((l) => /probe still running at its next tick; tick skipped/.test(l) && /"service":"slow"/.test(l)).length, 1, 'logged once, not per tick')
+  t.equal(scheduler.stats.skipped.get('slow')?.count, 2, 'every skipped tick is counted')
   slow.release()
   await first
   tick()
   await flush()
   t.equal(slow.runs(), 2, 'the next tick after it finished runs it again')
+  t.match(logs.join('\n'), /probe keeps its cadence again.*"service":"slow"/)
   t.equal(slow.maxActive(), 1)
   slow.release()
   await scheduler.stop()
@@ -190,6 +192,34 @@ t.test('a new concurrency applies to jobs queued from then on', async (t) => {
   c.release()
   d.release()
   await second
+})
+
+t.test('jobs whose targets hang wait in a lane of their own: the healthy ones keep their cadence', async (t) => {
+  const { clock, tick } = manualClock()
+  const scheduler = new Scheduler({ concurrency: 4, log: createLogger({ write: () => {} }), clock })
+  // Eight hanging jobs that timed out last time, four healthy ones.
+  const hanging = Array.from({ length: 8 }, (_, i) => gatedJob(`hang${i}`, { lane: () => 'slow' }))
+  const healthy = Array.from({ length: 4 }, (_, i) => gatedJob(`ok${i}`))
+  void scheduler.start([...hanging, ...healthy].map((j) => j.job))
+  await flush()
+  t.equal(hanging.filter((j) => j.waiting() > 0).length, 1, 'the slow lane has a quarter of the slots (one of four)')
+  t.equal(healthy.filter((j) => j.waiting() > 0).length, 4, 'every healthy job runs at once')
+  for (let round = 0; round < 3; round++) {
+    healthy.forEach((j) => j.release())
+    await flush()
+    tick()
+    await flush()
+  }
+  t.same(healthy.map((j) => j.runs()), [4, 4, 4, 4], 'each healthy job ran at every tick while the hanging ones still hang')
+  t.ok(scheduler.stats.skipped.size >= 7, 'the hanging jobs skip their ticks')
+  for (const j of [...hanging, ...healthy]) j.release()
+  let pending = true
+  const stopping = scheduler.stop().then(() => (pending = false))
+  while (pending) {
+    for (const j of [...hanging, ...healthy]) j.release()
+    await flush()
+  }
+  await stopping
 })
 
 t.test('Limiter releases its slot when a task rejects', async (t) => {

@@ -7,6 +7,8 @@ import { kindCollectors, type ProbeKinds } from '../probe.js'
 import { factRows, type Snapshot } from '../results.js'
 import { fedBy, type Collector } from './metric.js'
 import { registerCollectors } from './registry.js'
+import type { SchedulerStats } from '../scheduler.js'
+import { schedulerCollector } from './scheduler.js'
 import { selfCollector, type SelfState } from './self.js'
 import { serviceCollector } from './services.js'
 
@@ -17,8 +19,9 @@ export function snapshotCollectors(kinds: ProbeKinds, scheduled: boolean): Colle
 }
 
 /** What /metrics serves: the last scheduled results, the process, and groundtruth itself. */
-export function registerScheduled(registry: Registry, kinds: ProbeKinds, snapshot: () => Snapshot, self: () => SelfState): void {
+export function registerScheduled(registry: Registry, kinds: ProbeKinds, snapshot: () => Snapshot, self: () => SelfState, scheduler?: () => SchedulerStats): void {
   registerCollectors(registry, snapshotCollectors(kinds, true), snapshot, { counters: true })
+  if (scheduler) registerCollectors(registry, [schedulerCollector], scheduler, { counters: true })
   collectDefaultMetrics({ register: registry })
   // prom-client also exports these gauges under a `_total` name, which
   // `promtool check metrics` rightly flags; the same values stay available

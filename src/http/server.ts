@@ -12,6 +12,12 @@ export interface Exposition {
   text: string
 }
 
+/** /probe's answer when its process-wide queue is full: a 503 with Retry-After. */
+export interface Busy {
+  busy: true
+  retryAfterSeconds: number
+}
+
 /** Which services `/probe` asks for: names and groups. */
 export interface Selection {
   services: string[]
@@ -29,8 +35,8 @@ export interface View {
   metrics(): Promise<Exposition>
   /** Names or groups not configured (for a 400), or empty. */
   unknownIn(selection: Selection): string[]
-  /** Probes the selection now; its metrics only. */
-  probe(selection: Selection): Promise<Exposition>
+  /** Probes the selection now; its metrics only, or `busy` when the process-wide queue is full. */
+  probe(selection: Selection): Promise<Exposition | Busy>
   status(): StatusDocument & Record<string, unknown>
   /** The first round of probes is done. */
   ready(): boolean
@@ -58,6 +64,11 @@ export function createApp(view: View, log: Logger): express.Express {
       return
     }
     const m = await view.probe(selection)
+    // Every /probe shares one process-wide limit; when its queue is full the scraper is told to come back.
+    if ('busy' in m) {
+      res.status(503).set('Retry-After', String(m.retryAfterSeconds)).type('text').send(`too many probes queued; retry in ${m.retryAfterSeconds}s\n`)
+      return
+    }
     res.type(m.contentType).send(m.text)
   })
 

@@ -15,6 +15,7 @@ import { selfCollector } from '../../src/exposition/self.js'
 import { serviceCollector } from '../../src/exposition/services.js'
 import { silentLogger } from '../../src/log.js'
 import { kindCollectors } from '../../src/probe.js'
+import { schedulerCollector } from '../../src/exposition/scheduler.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 /** The product contract lives beside the repository (CI lays shared/ there too). */
@@ -56,7 +57,7 @@ async function liveRegistry(): Promise<Map<string, Row>> {
 
 t.test('the live registry is exactly the declared metrics', async (t) => {
   const live = await liveRegistry()
-  const declared = declaredMetrics([serviceCollector, ...kindCollectors(PROBE_KINDS), envCollector, selfCollector] as never)
+  const declared = declaredMetrics([serviceCollector, ...kindCollectors(PROBE_KINDS), envCollector, schedulerCollector, selfCollector] as never)
   t.same(
     [...live.entries()].sort(([a], [b]) => a.localeCompare(b)),
     declared.map((d) => [d.name, { type: d.type, labels: [...d.labels].sort() }]).sort(([a], [b]) => String(a).localeCompare(String(b))),
@@ -84,5 +85,5 @@ t.test("SPEC.md's table: every metric is live with its type and labels, or waits
   }
   for (const name of Object.keys(NOT_YET)) t.ok(spec.has(name), `${name} is in SPEC`)
   // Beyond the SPEC: the README documents these (checked above).
-  t.same([...live.keys()].filter((n) => !spec.has(n)).sort(), ['groundtruth_env_file_readable', 'groundtruth_migration_read_ok', 'groundtruth_probe_consecutive_failures', 'groundtruth_tls_cert_expiry_timestamp_seconds'])
+  t.same([...live.keys()].filter((n) => !spec.has(n)).sort(), ['groundtruth_env_file_readable', 'groundtruth_migration_read_ok', 'groundtruth_probe_consecutive_failures', 'groundtruth_scheduler_active', 'groundtruth_scheduler_queue_length', 'groundtruth_scheduler_skipped_total', 'groundtruth_tls_cert_expiry_timestamp_seconds'])
 })
