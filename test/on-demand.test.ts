@@ -17,10 +17,13 @@ async function heldPeer() {
   const held: Socket[] = []
   let connections = 0
   let peak = 0
+  // Waiting for an answer: accepted and not yet released (a released socket may linger until the client closes it).
+  const waiting = new Set<Socket>()
   const server = createServer((socket) => {
     connections++
     held.push(socket)
-    peak = Math.max(peak, held.length)
+    waiting.add(socket)
+    peak = Math.max(peak, waiting.size)
     socket.on('error', () => {})
     socket.on('close', () => held.splice(held.indexOf(socket), 1))
   })
@@ -29,9 +32,12 @@ async function heldPeer() {
     port: (server.address() as AddressInfo).port,
     connections: () => connections,
     peak: () => peak,
-    resetPeak: () => (peak = held.length),
-    open: () => held.length,
-    release: () => held.forEach((s) => s.end('+OK\n')),
+    resetPeak: () => (peak = waiting.size),
+    open: () => waiting.size,
+    release: () => {
+      for (const s of waiting) s.end('+OK\n')
+      waiting.clear()
+    },
     close: () => new Promise<void>((r) => server.close(() => r())),
   }
 }

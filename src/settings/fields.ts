@@ -1,6 +1,7 @@
 // Zod field types the core config and the probe kinds' settings both use.
 // Vocabulary of the probes alone (URLs, addresses, TLS) is in probes/lib.
 import { readFileSync } from 'node:fs'
+import { RE2JS, RE2JSSyntaxException } from 're2js'
 import { z } from 'zod'
 import { parseDuration } from '../duration.js'
 
@@ -22,12 +23,25 @@ export const duration = z.string({ error: 'expected a duration such as "500ms", 
   return ms
 })
 
+/**
+ * A user's regular expression, compiled for RE2's linear-time engine: a body
+ * or banner the target controls cannot make a match backtrack for seconds
+ * (`^(a+)+$`). `test` finds a match anywhere in the text, as RegExp's does.
+ */
+export interface Pattern {
+  readonly source: string
+  test(text: string): boolean
+}
+
 /** A regular expression given as a string, compiled at load so a typo fails validation. */
-export const regex = z.string().transform((source, ctx) => {
+export const regex = z.string().max(4096).transform((source, ctx): Pattern => {
   try {
-    return new RegExp(source)
+    const compiled = RE2JS.compile(source)
+    return { source, test: (text) => compiled.test(text) }
   } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `expected a valid regular expression: ${(err as Error).message}` })
+    // The engine's description alone: its message quotes the pattern, and a value is never echoed.
+    const why = err instanceof RE2JSSyntaxException ? err.error : 'not a pattern RE2 can run'
+    ctx.addIssue({ code: 'custom', message: `expected a valid regular expression in RE2 syntax (no backreferences or lookaround): ${why}` })
     return z.NEVER
   }
 })

@@ -85,7 +85,8 @@ export async function startPodman(): Promise<TestPodman> {
         if (!(await podman('ps', '-aq').catch(() => ''))) break
       }
       service.kill('SIGTERM')
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))])
+      // Unref'd: a pending timer would hold the test process open after the service is gone.
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000).unref())])
     }
     // conmon's exit commands (`podman container cleanup`, arguments naming this
     // directory) may outlive the service by a moment: waited for, not killed.
