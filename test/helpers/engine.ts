@@ -56,7 +56,7 @@ export async function startEngine(): Promise<TestEngine> {
       await docker('rm', '-f', ...(await docker('ps', '-aq')).split('\n').filter(Boolean)).catch(() => '')
       const exited = new Promise((r) => daemon.once('exit', r))
       daemon.kill('SIGTERM')
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))])
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000).unref())])
       rmSync(root, { recursive: true, force: true })
     },
   }
