@@ -6,16 +6,25 @@
 // already-authenticated connection would hide an auth change, a certificate
 // swap or a node that no longer accepts connections. No retries (maxRetries 0),
 // no sniffing: one probe is one honest attempt.
+//
+// Bytes: the agent's sockets read at most RUN_BYTE_BUDGET (16 MiB) per run
+// (probes/lib/budget.ts). The client inflates a gzip or deflate answer even
+// unasked (the probe never asks), and inflating multiplies up to a thousand
+// times: a compressed answer may be MAX_COMPRESSED_ANSWER at most.
 import { z } from 'zod'
 import { defineProbe, ProbeError, type CheckResult } from '../src/probe.js'
 import { expectations } from '../src/settings/fields.js'
 import { probeAgent, type ProbeAgent } from './lib/agent.js'
+import { RUN_BYTE_BUDGET } from './lib/budget.js'
 import { formatEndpoint, HTTP_PORTS, urlEndpoint, urlWith, userInfo } from './lib/target.js'
 import { tlsSettings } from './lib/tls.js'
 
 /** Cluster colours, worst first: a minimum of `yellow` accepts yellow and green. */
 const COLOURS = ['red', 'yellow', 'green'] as const
 type Colour = (typeof COLOURS)[number]
+
+/** Bytes of a compressed answer read at most: a health answer is a few hundred; inflated, this stays near RUN_BYTE_BUDGET. */
+const MAX_COMPRESSED_ANSWER = 16 * 1024
 
 const settings = {
   /** `http(s)://[user:pass@]host:9200[/prefix]`; user and password become HTTP basic auth. */
@@ -85,6 +94,8 @@ export default defineProbe({
       requestTimeout: ctx.timeoutMs,
       sniffOnStart: false,
       sniffOnConnectionFault: false,
+      maxResponseSize: RUN_BYTE_BUDGET,
+      maxCompressedResponseSize: MAX_COMPRESSED_ANSWER,
     })
     try {
       const request = { signal: ctx.signal }
@@ -160,6 +171,7 @@ function statusCheck(colour: Colour, minimum: Colour, health: Health): CheckResu
  * its ECONNREFUSED/ENOTFOUND/TLS code, which the client's ConnectionError drops).
  */
 function explain(err: unknown, agent: ProbeAgent, what: string, info?: Record<string, unknown>): unknown {
+  if (agent.budget.exceeded) return new ProbeError('error', `${what}: ${agent.budget.exceeded.message}`, info)
   const e = err as { name?: string; message?: string; statusCode?: number; body?: unknown }
   if (e?.name === 'ResponseError' && typeof e.statusCode === 'number') {
     const why = errorSummary(e.body)
@@ -167,6 +179,10 @@ function explain(err: unknown, agent: ProbeAgent, what: string, info?: Record<st
       return new ProbeError('auth', `${what}: HTTP ${e.statusCode}${why ? `: ${why}` : ''} (check the URL's credentials or api_key)`, info)
     }
     return new ProbeError('status', `${what}: HTTP ${e.statusCode}${why ? `: ${why}` : ''}`, info)
+  }
+  if (e?.name === 'RequestAbortedError' && /bigger than the maximum/.test(e.message ?? '')) {
+    // The client's own size bounds (maxResponseSize, maxCompressedResponseSize above).
+    return new ProbeError('error', `${what}: an answer too large for a health check, not read: ${e.message}`, info)
   }
   if (e?.name === 'ConnectionError' || e?.name === 'TimeoutError') {
     if (agent.socketError) return agent.socketError

@@ -1,14 +1,15 @@
 // HTTP(S) probe: one request (redirects only when asked), then each
 // expectation as its own check. Built on node:http rather than fetch so that
 // a custom CA, SNI and the peer certificate's expiry are all reachable.
-import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpRequest, validateHeaderName, validateHeaderValue, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { TLSSocket } from 'node:tls'
 import { z } from 'zod'
 import { formatDuration } from '../src/duration.js'
 import { defineProbe, ProbeError, type CheckResult, type ProbeContext } from '../src/probe.js'
-import { displayTarget, SECRET_NAME } from '../src/redact.js'
+import { displayTarget } from '../src/redact.js'
 import { duration, expectations, regex } from '../src/settings/fields.js'
+import { formatBytes } from './lib/budget.js'
 import { configured } from './lib/checks.js'
 import { jsonSubsetMismatch } from './lib/json-subset.js'
 import { urlWith } from './lib/target.js'
@@ -16,16 +17,45 @@ import { tlsCollector } from './lib/tls-facts.js'
 import { loadCa, tlsOptions, tlsSettings } from './lib/tls.js'
 
 const MAX_REDIRECTS = 5
+
+/** A header name as HTTP allows it (a token: no spaces, no separators), checked at load rather than at run time. */
+const headerName = z.string().refine((name) => {
+  try {
+    validateHeaderName(name)
+    return true
+  } catch {
+    return false
+  }
+}, 'expected a header name of letters, digits and !#$%&\'*+-.^_`|~ (no spaces or other separators)')
+/** A header value without CR, LF or other control characters, which would split or corrupt the request. */
+const headerValue = z.string().refine((value) => {
+  try {
+    validateHeaderValue('x', value)
+    return true
+  } catch {
+    return false
+  }
+}, 'expected a header value without line breaks or control characters')
 const DAY_MS = 86_400_000
+/**
+ * The most `max_body_bytes` may be. What a run reads is then bounded: each
+ * response's headers by Node's 16 KiB limit, its body by max_body_bytes,
+ * at most MAX_REDIRECTS + 1 responses, one at a time.
+ */
+export const MAX_BODY_BYTES_CAP = 64 * 1024 * 1024
 
 const settings = {
   url: urlWith('http', 'https'),
   method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
-  headers: z.record(z.string(), z.string()).default({}),
+  headers: z.record(headerName, headerValue).default({}),
   body: z.string().optional(),
   follow_redirects: z.boolean().default(false),
   /** Bytes of body read at most: a hostile endpoint streaming forever is cut here. */
-  max_body_bytes: z.int().positive().default(1024 * 1024),
+  max_body_bytes: z
+    .int()
+    .positive()
+    .max(MAX_BODY_BYTES_CAP, `expected at most ${MAX_BODY_BYTES_CAP} (${formatBytes(MAX_BODY_BYTES_CAP)}): a health answer is far smaller, and every byte read is held in memory`)
+    .default(1024 * 1024),
   tls: tlsSettings.optional(),
   expect: expectations({
     status: z.array(z.int().min(100).max(599)).min(1).optional(),
@@ -57,9 +87,7 @@ export default defineProbe({
 
   secrets(svc, into) {
     into.addUrl(svc.url)
-    for (const [name, value] of Object.entries(svc.headers)) {
-      if (SECRET_NAME.test(name)) into.add(value.replace(/^(Bearer|Basic|Token)\s+/i, ''))
-    }
+    for (const [name, value] of Object.entries(svc.headers)) into.addHeader(name, value)
   },
 
   async run(svc, ctx) {
@@ -75,7 +103,7 @@ export default defineProbe({
     // A body cut at max_body_bytes is judged as read; saying so keeps "body is
     // not JSON" or "body lacks" from sending the operator after a healthy endpoint.
     const cut = res.truncated ? ` (only the first ${svc.max_body_bytes} bytes were read: max_body_bytes)` : ''
-    if (e.json !== undefined) checks.push(jsonCheck(res.body, e.json, cut))
+    if (e.json !== undefined) checks.push(jsonCheck(res.body, e.json, cut, (text) => ctx.secrets.redact(text)))
     if (e.body_contains !== undefined) {
       const wanted = Array.isArray(e.body_contains) ? e.body_contains : [e.body_contains]
       const missing = wanted.filter((w) => !res.body.includes(w))
@@ -117,14 +145,14 @@ export default defineProbe({
   },
 })
 
-function jsonCheck(body: string, expected: unknown, cut: string): CheckResult {
+function jsonCheck(body: string, expected: unknown, cut: string, mask: (text: string) => string): CheckResult {
   let parsed: unknown
   try {
     parsed = JSON.parse(body)
   } catch {
     return { name: 'json', ok: false, detail: `body is not JSON${cut}` }
   }
-  const mismatch = jsonSubsetMismatch(expected, parsed)
+  const mismatch = jsonSubsetMismatch(expected, parsed, '$', mask)
   return { name: 'json', ok: mismatch === undefined, detail: mismatch }
 }
 
@@ -188,12 +216,13 @@ async function readBody(res: IncomingMessage, limit: number): Promise<{ text: st
   let size = 0
   let truncated = false
   for await (const chunk of res as AsyncIterable<Buffer>) {
-    chunks.push(chunk)
+    // Only what is kept is held: the last chunk is cut at the limit.
+    chunks.push(chunk.subarray(0, limit - size))
     size += chunk.length
     if (size > limit) {
       truncated = limit > 0
       break // leaving the loop destroys the stream and its socket
     }
   }
-  return { text: Buffer.concat(chunks).subarray(0, limit).toString('utf8'), truncated }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated }
 }

@@ -7,11 +7,13 @@
 // agent is what enforces that: it is destroyed as soon as ctx.signal fires and
 // refuses to open anything afterwards. A pooled, already-signed connection
 // would hide changed keys or an endpoint that no longer accepts connections.
-// Retries are off: one probe is one honest attempt.
+// Retries are off: one probe is one honest attempt. The agent's sockets read
+// at most RUN_BYTE_BUDGET (16 MiB) per run (probes/lib/budget.ts): a peer
+// that answers without end fails the run with that said.
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { z } from 'zod'
-import { defineProbe, ProbeError, type CheckResult, type ProbeContext, type Reason } from '../src/probe.js'
+import { defineProbe, ProbeError, type CheckResult, type ProbeContext, type ProbeOutcome, type Reason } from '../src/probe.js'
 import { expectations } from '../src/settings/fields.js'
 import { abortable } from './lib/abort.js'
 import { probeAgent, type ProbeAgent } from './lib/agent.js'
@@ -74,75 +76,9 @@ export default defineProbe({
     const started = performance.now()
     const agent = await probeAgent(svc.url, svc.tls, ctx.signal)
     try {
-      const checks: CheckResult[] = []
-      const info: Record<string, unknown> = {}
-      let reason: Reason = 'expectation'
-
-      if (svc.expect.health) {
-        for (const name of ['live', 'ready'] as const) {
-          const status = await get(svc.url, `/minio/health/${name}`, agent, ctx)
-          info[`${name}_status`] = status
-          const ok = status === 200
-          if (!ok) reason = 'status'
-          checks.push({ name, ok, detail: ok ? 'HTTP 200' : `HTTP ${status}, expected 200` })
-        }
-      }
-
-      const endpoint = urlEndpoint(new URL(svc.url), HTTP_PORTS)
-      let client: import('minio').Client
-      try {
-        // Loaded on first use, as the Elasticsearch client is: it is slow to import.
-        const { Client } = await import('minio')
-        client = new Client({
-          endPoint: endpoint.host,
-          port: endpoint.port,
-          useSSL: svc.url.startsWith('https:'),
-          accessKey: svc.access_key,
-          secretKey: svc.secret_key,
-          region: svc.region,
-          transportAgent: agent,
-          retryOptions: { disableRetry: true },
-        })
-      } catch (err) {
-        throw new ProbeError('error', `the minio client refused the endpoint: ${(err as Error).message}`)
-      }
-
-      for (const bucket of svc.expect.buckets) {
-        const name = `bucket:${bucket}`
-        try {
-          const exists = await abortable(client.bucketExists(bucket), ctx.signal)
-          checks.push({ name, ok: exists, detail: exists ? 'exists' : 'no such bucket' })
-        } catch (err) {
-          const s3 = s3Error(err)
-          if (!s3) throw err
-          if (AUTH_CODES.has(s3.code)) throw new ProbeError('auth', `${name}: ${said(s3)}`, info)
-          // The server answered, with an error of its own (SlowDown, XMinioServerNotInitialized ...).
-          reason = 'status'
-          checks.push({ name, ok: false, detail: said(s3) })
-        }
-      }
-
-      if (svc.expect.buckets.length === 0 && svc.access_key !== undefined) {
-        // No bucket to look at, yet keys were given: prove they work.
-        try {
-          info.bucket_count = (await abortable(client.listBuckets(), ctx.signal)).length
-        } catch (err) {
-          const s3 = s3Error(err)
-          if (s3 && AUTH_CODES.has(s3.code)) {
-            const hint = s3.code === 'AccessDenied' ? ' (keys limited to some buckets: list those in expect.buckets)' : ''
-            throw new ProbeError('auth', `ListBuckets: ${said(s3)}${hint}`, info)
-          }
-          if (s3) throw new ProbeError('status', `ListBuckets: ${said(s3)}`, info)
-          throw err
-        }
-      } else if (checks.length === 0) {
-        // Nothing expected and no keys: any HTTP answer shows the endpoint is there.
-        info.status_code = await get(svc.url, '/', agent, ctx)
-      }
-
-      const latencyMs = performance.now() - started
-      info.latency_ms = Math.round(latencyMs)
-      return { checks, reason, info, latency: { ms: latencyMs } }
+      return await probeWith(agent, svc, ctx, started)
+    } catch (err) {
+      throw agent.budget.explain(err)
     } finally {
       agent.close()
     }
@@ -182,6 +118,79 @@ export default defineProbe({
   },
 })
 
+/** The run's requests on `agent`: health paths, buckets, or proof that the keys work. */
+async function probeWith(agent: ProbeAgent, svc: Service, ctx: ProbeContext, started: number): Promise<ProbeOutcome> {
+  const checks: CheckResult[] = []
+  const info: Record<string, unknown> = {}
+  let reason: Reason = 'expectation'
+
+  if (svc.expect.health) {
+    for (const name of ['live', 'ready'] as const) {
+      const status = await get(svc.url, `/minio/health/${name}`, agent, ctx)
+      info[`${name}_status`] = status
+      const ok = status === 200
+      if (!ok) reason = 'status'
+      checks.push({ name, ok, detail: ok ? 'HTTP 200' : `HTTP ${status}, expected 200` })
+    }
+  }
+
+  const endpoint = urlEndpoint(new URL(svc.url), HTTP_PORTS)
+  let client: import('minio').Client
+  try {
+    // Loaded on first use, as the Elasticsearch client is: it is slow to import.
+    const { Client } = await import('minio')
+    client = new Client({
+      endPoint: endpoint.host,
+      port: endpoint.port,
+      useSSL: svc.url.startsWith('https:'),
+      accessKey: svc.access_key,
+      secretKey: svc.secret_key,
+      region: svc.region,
+      transportAgent: agent,
+      retryOptions: { disableRetry: true },
+    })
+  } catch (err) {
+    throw new ProbeError('error', `the minio client refused the endpoint: ${(err as Error).message}`)
+  }
+
+  for (const bucket of svc.expect.buckets) {
+    const name = `bucket:${bucket}`
+    try {
+      const exists = await abortable(client.bucketExists(bucket), ctx.signal)
+      checks.push({ name, ok: exists, detail: exists ? 'exists' : 'no such bucket' })
+    } catch (err) {
+      const s3 = s3Error(err)
+      if (!s3) throw err
+      if (AUTH_CODES.has(s3.code)) throw new ProbeError('auth', `${name}: ${said(s3)}`, info)
+      // The server answered, with an error of its own (SlowDown, XMinioServerNotInitialized ...).
+      reason = 'status'
+      checks.push({ name, ok: false, detail: said(s3) })
+    }
+  }
+
+  if (svc.expect.buckets.length === 0 && svc.access_key !== undefined) {
+    // No bucket to look at, yet keys were given: prove they work.
+    try {
+      info.bucket_count = (await abortable(client.listBuckets(), ctx.signal)).length
+    } catch (err) {
+      const s3 = s3Error(err)
+      if (s3 && AUTH_CODES.has(s3.code)) {
+        const hint = s3.code === 'AccessDenied' ? ' (keys limited to some buckets: list those in expect.buckets)' : ''
+        throw new ProbeError('auth', `ListBuckets: ${said(s3)}${hint}`, info)
+      }
+      if (s3) throw new ProbeError('status', `ListBuckets: ${said(s3)}`, info)
+      throw err
+    }
+  } else if (checks.length === 0) {
+    // Nothing expected and no keys: any HTTP answer shows the endpoint is there.
+    info.status_code = await get(svc.url, '/', agent, ctx)
+  }
+
+  const latencyMs = performance.now() - started
+  info.latency_ms = Math.round(latencyMs)
+  return { checks, reason, info, latency: { ms: latencyMs } }
+}
+
 function s3Error(err: unknown): { code: string; message: string } | undefined {
   const e = err as { name?: unknown; code?: unknown; message?: unknown } | null
   // With retries off, the client reports a retryable status (429, 500, 502, 503 ...)
@@ -197,7 +206,12 @@ function said(s3: { code: string; message: string }): string {
   return s3.message ? `${s3.code}: ${s3.message}` : s3.code
 }
 
-/** The status of an unauthenticated GET on the endpoint (MinIO's health paths need no keys). */
+/**
+ * The status of an unauthenticated GET on the endpoint (MinIO's health paths
+ * need no keys), once the whole answer has arrived: an answer that never ends
+ * (a body without end, cut at the run's byte budget; one that stops half-way)
+ * is no answer.
+ */
 function get(base: string, path: string, agent: ProbeAgent, ctx: ProbeContext): Promise<number> {
   const url = new URL(path, base)
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest
@@ -205,10 +219,13 @@ function get(base: string, path: string, agent: ProbeAgent, ctx: ProbeContext): 
     const req = request(url, { agent, signal: ctx.signal, headers: { 'user-agent': 'groundtruth' } })
     req.on('error', reject)
     req.on('response', (res: IncomingMessage) => {
-      // Drained so the keep-alive socket can serve the next request; the agent bounds the rest.
-      res.on('error', () => {})
+      // Read to its end (and dropped), which also frees the keep-alive socket for the next request.
+      res.on('error', reject)
+      res.on('close', () => {
+        if (res.complete) resolve(res.statusCode ?? 0)
+        else reject(new Error(`GET ${path}: the connection closed before the whole answer arrived`))
+      })
       res.resume()
-      resolve(res.statusCode ?? 0)
     })
     req.end()
   })

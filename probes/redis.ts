@@ -10,12 +10,20 @@
 // `password`/`db` options: ioredis would swallow some AUTH replies into
 // console warnings and turn a handshake failure into a bare "Connection is
 // closed.", where the probe needs the server's own words to tell `auth` apart.
-import { Redis, type RedisOptions } from 'ioredis'
+//
+// Bytes: ioredis' parser buffers a bulk string until all of it has arrived,
+// however long the server says it is (`$1000000000\r\n`). The socket is made
+// here (BudgetedConnector) and reads at most RUN_BYTE_BUDGET (16 MiB) per run
+// (probes/lib/budget.ts); past that it is destroyed and the run fails, said so.
+import { createConnection } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
+import { AbstractConnector, Redis, type RedisOptions } from 'ioredis'
 import { z } from 'zod'
 import { classifyError } from '../src/classify.js'
 import { defineProbe, ProbeError, type CheckResult, type Reason } from '../src/probe.js'
 import { expectations } from '../src/settings/fields.js'
 import { onAbort } from './lib/abort.js'
+import { ByteBudget } from './lib/budget.js'
 import { configured } from './lib/checks.js'
 import { formatEndpoint, urlEndpoint, urlWith, userInfo, type Endpoint } from './lib/target.js'
 import { loadCa, refusePlaintextWithTls, tlsOptions, tlsSettings } from './lib/tls.js'
@@ -58,6 +66,7 @@ export default defineProbe({
     refusePlaintextWithTls(svc.tls, new URL(svc.url), 'rediss')
     const ep = endpoint(svc.url)
     const ca = await loadCa(svc.tls)
+    const budget = new ByteBudget(undefined, 'the Redis server')
 
     const options: RedisOptions = {
       host: ep.host,
@@ -77,6 +86,7 @@ export default defineProbe({
       protocol: 2,
       connectTimeout: ctx.timeoutMs,
       ...(ep.tls ? { tls: tlsOptions(svc.tls, ca) } : {}),
+      Connector: budgetedConnector(budget),
     }
     const client = new Redis(options)
     // Every error the client emits lands here (never as an unhandled 'error'
@@ -145,6 +155,8 @@ export default defineProbe({
           ...(passwordNotNeeded ? { password_required: false } : {}),
         },
       }
+    } catch (err) {
+      throw budget.explain(err)
     } finally {
       close()
       stopClosing()
@@ -158,6 +170,33 @@ export default defineProbe({
     return url ? [{ from: 'REDIS_URL', service: { name: 'redis', group: 'infrastructure', probe: 'redis', url } }] : []
   },
 })
+
+/**
+ * ioredis' connector for one host and port (what its StandaloneConnector
+ * does), with the socket guarded by `budget` from before its first byte.
+ */
+function budgetedConnector(budget: ByteBudget) {
+  return class BudgetedConnector extends AbstractConnector {
+    readonly #options: RedisOptions
+
+    constructor(options: unknown) {
+      const redisOptions = options as RedisOptions
+      super(redisOptions.disconnectTimeout ?? 2000)
+      this.#options = redisOptions
+    }
+
+    connect(): Promise<NonNullable<Redis['stream']>> {
+      const { host, port, tls } = this.#options
+      this.connecting = true
+      const stream = budget.guard(tls ? tlsConnect({ host, port, ...tls }) : createConnection({ host: host!, port: port! }))
+      this.stream = stream
+      stream.once('error', (err: Error) => {
+        this.firstError = err
+      })
+      return Promise.resolve(stream)
+    }
+  }
+}
 
 /** The database number in the URL's path: none or `/` is 0; anything else must be a small integer. */
 function parseDb(text: string): number | undefined {

@@ -3,7 +3,7 @@
 import { Socket } from 'node:net'
 import { z } from 'zod'
 import { defineProbe, ProbeError, type CheckResult } from '../src/probe.js'
-import { expectations, regex } from '../src/settings/fields.js'
+import { expectations, regex, type Pattern } from '../src/settings/fields.js'
 import { abortable } from './lib/abort.js'
 import { configured } from './lib/checks.js'
 import { parseAddress, socketAddress } from './lib/target.js'
@@ -29,6 +29,12 @@ export default defineProbe({
 
   target: (svc) => `tcp://${svc.address}`,
 
+  // What is sent may be a credential (`AUTH ...`): masked wherever a peer echoes it.
+  secrets(svc, into) {
+    into.add(svc.send)
+    into.add(svc.send?.trim())
+  },
+
   async run(svc, ctx) {
     const { host, port } = parseAddress(svc.address)
     const started = performance.now()
@@ -45,13 +51,20 @@ export default defineProbe({
         })
         socket.on('data', (chunk: Buffer) => {
           received += chunk.toString('utf8')
-          if (received.length >= MAX_BANNER || bannerComplete(received, svc.expect)) resolve(received.slice(0, MAX_BANNER))
+          if (received.length >= MAX_BANNER || bannerComplete(received, svc.expect)) {
+            received = received.slice(0, MAX_BANNER)
+            resolve(received)
+            // Nothing more is read: what the peer still sends stays in the kernel until the socket is destroyed.
+            socket.pause()
+          }
         })
       })
       const banner = await abortable(reading, ctx.signal)
       const latencyMs = performance.now() - started
       const checks: CheckResult[] = []
-      const shown = JSON.stringify(banner.length > 80 ? `${banner.slice(0, 77)}...` : banner)
+      // Masked before it is cut, so a secret the peer echoes cannot leak its first characters.
+      const safe = ctx.secrets.redact(banner)
+      const shown = JSON.stringify(safe.length > 80 ? `${safe.slice(0, 77)}...` : safe)
       if (svc.expect.banner_contains !== undefined) {
         checks.push({ name: 'banner_contains', ok: banner.includes(svc.expect.banner_contains), detail: `banner ${shown}` })
       }
@@ -67,7 +80,7 @@ export default defineProbe({
 })
 
 /** Stop reading as soon as the banner satisfies the expectations, without waiting for the timeout. */
-function bannerComplete(received: string, expect: { banner_contains?: string; banner_matches?: RegExp }): boolean {
+function bannerComplete(received: string, expect: { banner_contains?: string; banner_matches?: Pattern }): boolean {
   const containsOk = expect.banner_contains === undefined || received.includes(expect.banner_contains)
   const matchesOk = expect.banner_matches === undefined || expect.banner_matches.test(received)
   return (containsOk && matchesOk) || received.includes('\n')

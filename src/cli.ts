@@ -12,6 +12,7 @@ import { DASHBOARD_FILES, renderDashboards } from './dashboards/index.js'
 import { PROBE_KINDS } from '../probes/index.js'
 import { Daemon } from './daemon.js'
 import { discover } from './discover.js'
+import { loadWebConfig } from './http/web-config.js'
 import { discoverFromCompose, findComposeFile, init } from './init/index.js'
 import { buildStatus, type StatusDocument } from './exposition/status.js'
 import { runRound } from './jobs.js'
@@ -29,6 +30,7 @@ const USAGE = `groundtruth ${VERSION}: measures what is actually working
 
 usage:
   groundtruth serve    [--config FILE] [--listen [HOST]:PORT] [--log-level LEVEL]
+                       [--web.config.file FILE] [--web.enable-lifecycle]
   groundtruth check    [--config FILE] [--format table|json|markdown]
   groundtruth report   [--config FILE] [--out FILE]
   groundtruth validate [--config FILE]
@@ -41,7 +43,9 @@ services are discovered from the compose file here (compose.yaml,
 docker-compose.yml ...), else from the environment and .env (*_HEALTH_URL ...).
 init writes a commented config from a compose file and .env, and says what it
 inferred and why; it never overwrites a file without --force.
---listen defaults to ${DEFAULT_LISTEN}.
+--listen defaults to ${DEFAULT_LISTEN} (every interface; 127.0.0.1:9469 for loopback only).
+--web.config.file takes a Prometheus web config (TLS, basic auth, headers);
+--web.enable-lifecycle lets POST /-/reload reload (SIGHUP always does).
 alerts renders the Prometheus rule file (with --config, critical services
 and what they depend on page; the others warn); dashboards writes the
 Grafana dashboards. --job is the scrape job of groundtruth (default groundtruth).
@@ -105,6 +109,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       job: { type: 'string' },
       from: { type: 'string' },
       force: { type: 'boolean' },
+      'web.config.file': { type: 'string' },
+      'web.enable-lifecycle': { type: 'boolean' },
     },
   })
   const load = configLoader(values.config, io)
@@ -143,7 +149,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       return 0
     }
     case 'serve':
-      return serve(load, values.listen ?? DEFAULT_LISTEN, values['log-level'] ?? 'info', io)
+      return serve(load, values.listen ?? DEFAULT_LISTEN, values['log-level'] ?? 'info', io, {
+        webConfigFile: values['web.config.file'],
+        enableLifecycle: values['web.enable-lifecycle'] ?? false,
+      })
     default:
       throw new UsageError(`unknown command "${command}"`)
   }
@@ -193,11 +202,14 @@ export function parseListen(listen: string): { host?: string; port: number } {
   return { host: host || undefined, port }
 }
 
-async function serve(load: () => Promise<Config>, listen: string, level: string, io: Io): Promise<number> {
+async function serve(load: () => Promise<Config>, listen: string, level: string, io: Io, web: { webConfigFile?: string; enableLifecycle: boolean }): Promise<number> {
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error, not "${level}"`)
   const { host, port } = parseListen(listen)
+  // A bad web config is a bad config: exit 2 before anything starts.
+  const webConfig = web.webConfigFile === undefined ? undefined : await loadWebConfig(resolve(io.cwd, web.webConfigFile))
   let secrets: SecretSet | undefined
   const log = createLogger({ level: level as Level, secrets: () => secrets, write: (line) => io.stderr(line + '\n') })
+  for (const note of webConfig?.notes ?? []) log.warn(note, { file: webConfig!.file })
   const daemon = await Daemon.create({
     load: async () => {
       const config = await load()
@@ -208,8 +220,16 @@ async function serve(load: () => Promise<Config>, listen: string, level: string,
     cwd: io.cwd,
     processEnv: io.env,
   })
-  await daemon.listen(port, host)
-  log.info('groundtruth listening', { listen, version: VERSION, config: daemon.config.file, services: daemon.config.services.length })
+  await daemon.listen(port, host, { web: webConfig, enableLifecycle: web.enableLifecycle })
+  log.info('groundtruth listening', {
+    listen,
+    version: VERSION,
+    config: daemon.config.file,
+    services: daemon.config.services.length,
+    tls: webConfig?.tls !== undefined,
+    basic_auth_users: webConfig?.users.size ?? 0,
+    lifecycle: web.enableLifecycle,
+  })
   // Probing starts once the server listens, so a service that probes groundtruth itself finds it up.
   void daemon.startProbing()
 

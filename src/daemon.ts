@@ -1,14 +1,16 @@
 // `groundtruth serve`, wired: the result store, the scheduler running every
 // job of the config into it, the registry reading it, and the view the HTTP
 // layer is given. Reloads swap the config only when the new one is valid.
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import { Registry } from 'prom-client'
 import { ConfigError } from './config/errors.js'
 import type { Config } from './config/load.js'
 import { registerScheduled } from './exposition/registries.js'
 import type { SelfState } from './exposition/self.js'
 import { buildStatus } from './exposition/status.js'
+import { closeServer, createWebServer } from './http/listener.js'
 import { createApp, type ReloadOutcome, type View } from './http/server.js'
+import type { WebConfig } from './http/web-config.js'
 import { baseDirOf, jobsFor, type JobContext } from './jobs.js'
 import type { Logger } from './log.js'
 import { OnDemand, unknownIn } from './on-demand.js'
@@ -27,6 +29,15 @@ export interface DaemonOptions {
 }
 
 export type { ReloadOutcome } from './http/server.js'
+
+export interface ListenOptions {
+  /** The loaded `--web.config.file`: TLS, basic auth, headers. */
+  web?: WebConfig
+  /** `--web.enable-lifecycle`: `POST /-/reload` answers. */
+  enableLifecycle?: boolean
+  /** Overrides the shutdown bound (tests). */
+  shutdownBoundMs?: number
+}
 
 export class Daemon {
   readonly registry = new Registry()
@@ -122,9 +133,13 @@ export class Daemon {
     }
   }
 
-  /** Starts the HTTP server; resolves once it listens. */
-  listen(port: number, host?: string): Promise<Server> {
-    const server = createServer(createApp(this.view(), this.options.log))
+  /**
+   * Starts the HTTP(S) server; resolves once it listens. `web` is the loaded
+   * `--web.config.file`, `enableLifecycle` is `--web.enable-lifecycle`.
+   */
+  listen(port: number, host?: string, options: ListenOptions = {}): Promise<Server> {
+    const app = createApp(this.view(), this.options.log, { web: options.web, enableLifecycle: options.enableLifecycle })
+    const server = createWebServer(app, { tls: options.web?.tls, shutdownBoundMs: options.shutdownBoundMs, log: this.options.log })
     this.#server = server
     return new Promise((resolve, reject) => {
       server.once('error', reject)
@@ -135,15 +150,13 @@ export class Daemon {
     })
   }
 
-  /** Stops probing, waits for jobs in flight, closes the server and its connections. */
+  /**
+   * Stops probing and closes the server at the same time: probes in flight
+   * end within their timeouts, connections within SHUTDOWN_BOUND_MS whatever
+   * the clients do (idle and half-sent ones at once).
+   */
   async stop(): Promise<void> {
-    await this.scheduler.stop()
     const server = this.#server
-    if (!server) return
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      // Keep-alive connections of idle scrapers would hold close() open.
-      server.closeIdleConnections()
-    })
+    await Promise.all([this.scheduler.stop(), server ? closeServer(server) : undefined])
   }
 }

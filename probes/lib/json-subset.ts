@@ -2,12 +2,17 @@
 // with an equal value; keys the config does not name are ignored, and an
 // expected array element matches any element of the actual array.
 
-/** Undefined when `expected` is a subset of `actual`, else where and how they differ. */
-export function jsonSubsetMismatch(expected: unknown, actual: unknown, path = '$'): string | undefined {
+/**
+ * Undefined when `expected` is a subset of `actual`, else where and how they
+ * differ. `mask` is applied to a shown value before it is cut short, so a
+ * secret the peer echoes cannot leak its first characters past the cut.
+ */
+export function jsonSubsetMismatch(expected: unknown, actual: unknown, path = '$', mask: (text: string) => string = (text) => text): string | undefined {
+  const show = (value: unknown) => shorten(mask(JSON.stringify(value) ?? String(value)))
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual)) return `${path}: expected an array, got ${show(actual)}`
     for (const [i, item] of expected.entries()) {
-      if (!actual.some((candidate) => jsonSubsetMismatch(item, candidate) === undefined)) {
+      if (!actual.some((candidate) => jsonSubsetMismatch(item, candidate, '$', mask) === undefined)) {
         return `${path}: no element matches expected[${i}] ${show(item)}`
       }
     }
@@ -19,7 +24,7 @@ export function jsonSubsetMismatch(expected: unknown, actual: unknown, path = '$
       // Own keys only: `in` also sees Object.prototype, so "constructor" counted as
       // present and `{ __proto__: {} }` matched any object.
       if (!Object.hasOwn(actual, key)) return `${path}.${key}: missing`
-      const inner = jsonSubsetMismatch(value, (actual as Record<string, unknown>)[key], `${path}.${key}`)
+      const inner = jsonSubsetMismatch(value, (actual as Record<string, unknown>)[key], `${path}.${key}`, mask)
       if (inner) return inner
     }
     return undefined
@@ -27,7 +32,6 @@ export function jsonSubsetMismatch(expected: unknown, actual: unknown, path = '$
   return expected === actual ? undefined : `${path}: expected ${show(expected)}, got ${show(actual)}`
 }
 
-function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value)
+function shorten(text: string): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text
 }

@@ -12,16 +12,32 @@ export interface Endpoint {
   port: number
 }
 
-/** A URL setting with one of the given schemes. */
+/**
+ * A URL setting with one of the given schemes, a host, and no "@" the URL
+ * parser left outside the user info: `redis://:pa/ss@host` would otherwise
+ * be read with its password's tail as the path and shown as the target.
+ * Messages name what was expected, never the value (it may hold a password).
+ */
 export function urlWith(...schemes: string[]) {
   const expected = `expected a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}`
-  return z.string({ error: expected }).refine((text) => {
+  return z.string({ error: expected }).superRefine((text, ctx) => {
+    // `continue: false`: a kind's own checks of the URL do not run on one that failed here.
+    const fail = (message: string) => ctx.addIssue({ code: 'custom', message, continue: false })
+    let url: URL
     try {
-      return schemes.includes(new URL(text).protocol.slice(0, -1))
+      url = new URL(text)
     } catch {
-      return false
+      fail(text.includes('@') ? `${expected}; characters such as "/", "?", "#" and "@" in a user or password must be percent-encoded (%2F, %3F, %23, %40)` : expected)
+      return
     }
-  }, expected)
+    if (!schemes.includes(url.protocol.slice(0, -1))) return fail(expected)
+    // A host-less `redis:///0` would silently mean localhost.
+    if (!url.hostname) return fail(`expected a host in the URL, as in ${schemes[0]}://host:port`)
+    const rest = text.slice(text.indexOf('//') + 2)
+    if (!url.username && !url.password && rest.includes('@')) {
+      fail('expected no "@" outside the user info: a password containing "/", "?" or "#" must be percent-encoded (%2F, %3F, %23), and an "@" elsewhere written as %40')
+    }
+  })
 }
 
 /** A `host:port` setting, the address form of sockets. */

@@ -16,12 +16,15 @@
 // would hide a changed password, a pg_hba change or an exhausted
 // max_connections. The client is closed on every path: ended politely on
 // success, its socket destroyed when ctx.signal fires (timeout or end of run).
+// Each client's socket reads at most RUN_BYTE_BUDGET (16 MiB; probes/lib/budget.ts):
+// pg buffers a message until all of it has arrived, whatever length it announces.
 import { readFile } from 'node:fs/promises'
 import type { ConnectionOptions } from 'node:tls'
 import pg from 'pg'
 import { classifyError } from '../../src/classify.js'
 import { ProbeError, type ProbeContext } from '../../src/probe.js'
 import { onAbort, settledOrAborted } from '../lib/abort.js'
+import { ByteBudget } from '../lib/budget.js'
 import { urlEndpoint, type Endpoint } from '../lib/target.js'
 import { loadCa, type TlsSettings } from '../lib/tls.js'
 import type { SslMode } from './settings.js'
@@ -133,6 +136,10 @@ async function open(ep: PgEndpoint, ssl: ConnectionOptions | false, ctx: ProbeCo
   // Errors of a pending connect or query reach their promise; this keeps a late
   // socket error (after the run) from becoming an uncaught 'error' event.
   client.on('error', () => {})
+  // The plain socket, then the TLS one pg puts over it (which reads the connection from then on).
+  const budget = new ByteBudget(undefined, 'the PostgreSQL server')
+  budget.guard(client.connection.stream)
+  client.connection.once('sslconnect', () => budget.guard(client.connection.stream))
   const destroy = () => client.connection.stream.destroy()
   const detach = onAbort(ctx.signal, destroy)
   try {
@@ -140,7 +147,7 @@ async function open(ep: PgEndpoint, ssl: ConnectionOptions | false, ctx: ProbeCo
   } catch (err) {
     destroy()
     detach()
-    throw err
+    throw budget.explain(err)
   }
   return { client, detach }
 }

@@ -20,15 +20,31 @@
 // reads them from the socket itself (see HandshakeTap); over amqps:// the
 // plaintext is out of reach, so a refused connection.open is `auth` (what
 // RabbitMQ's 530 usually means) with a detail naming the other possibilities.
+//
+// Bytes: the connection reads at most the run's ByteBudget (RUN_BYTE_BUDGET,
+// 16 MiB; probes/lib/budget.ts). The amqp:// socket is guarded from its first
+// byte (it is the one the tap captures); an amqps:// socket is not announced,
+// so it is guarded once the handshake is over, and during the handshake
+// amqplib's own bound holds: no frame larger than MAX_FRAME_BYTES is buffered
+// (its default is 64 MiB, gathered by repeated concatenation), and a frame
+// the handshake does not expect ends it.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
 import { connect, type ChannelModel, type Options, type SocketOptions } from 'amqplib'
 import { formatDuration } from '../../src/duration.js'
 import { ProbeError, type ProbeContext, type Reason } from '../../src/probe.js'
+import type { Duplex } from 'node:stream'
 import { settledOrAborted } from '../lib/abort.js'
+import type { ByteBudget } from '../lib/budget.js'
 import { formatEndpoint } from '../lib/target.js'
 import { tlsOptions, type TlsSettings } from '../lib/tls.js'
 import type { AmqpEndpoint } from './endpoint.js'
+
+/**
+ * The largest frame read: the probe proposes frame_max 131072 (amqplib's
+ * default, RabbitMQ's too), and a broker sends no frame larger than agreed.
+ */
+export const MAX_FRAME_BYTES = 1024 * 1024
 
 /** The broker's answer when it closed the connection during the handshake. */
 interface CloseReply {
@@ -37,7 +53,14 @@ interface CloseReply {
 }
 
 /** Connects, logs in and opens the vhost; maps the handshake's failures onto reasons. */
-export async function open(ep: AmqpEndpoint, tls: TlsSettings | undefined, ca: Buffer | undefined, serviceName: string, ctx: ProbeContext): Promise<ChannelModel> {
+export async function open(
+  ep: AmqpEndpoint,
+  tls: TlsSettings | undefined,
+  ca: Buffer | undefined,
+  serviceName: string,
+  ctx: ProbeContext,
+  budget: ByteBudget,
+): Promise<ChannelModel> {
   const options: Options.Connect = {
     protocol: ep.tls ? 'amqps' : 'amqp',
     hostname: ep.host,
@@ -48,6 +71,7 @@ export async function open(ep: AmqpEndpoint, tls: TlsSettings | undefined, ca: B
     // so a vhost containing "%" survives.
     vhost: encodeURIComponent(ep.vhost),
     heartbeat: 0,
+    maxFrameSize: MAX_FRAME_BYTES,
   }
   const socketOptions: SocketOptions & { signal: AbortSignal } = {
     // Idle bound on the TCP connect and the handshake; amqplib lifts it once open.
@@ -67,7 +91,7 @@ export async function open(ep: AmqpEndpoint, tls: TlsSettings | undefined, ca: B
   let tap: HandshakeTap | undefined
   const capture = (message: unknown) => {
     const socket = (message as { socket?: Socket }).socket
-    if (!tap && socket) tap = new HandshakeTap(socket)
+    if (!tap && socket) tap = new HandshakeTap(budget.guard(socket))
   }
   subscribe('net.client.socket', capture)
   let pending: Promise<ChannelModel>
@@ -77,16 +101,20 @@ export async function open(ep: AmqpEndpoint, tls: TlsSettings | undefined, ca: B
     unsubscribe('net.client.socket', capture)
   }
   try {
-    return await pending
+    const model = await pending
+    // The same socket over amqp:// (counted once); over amqps://, from here on.
+    const stream = (model.connection as { stream?: Duplex }).stream
+    if (stream) budget.guard(stream)
+    return model
   } catch (err) {
-    throw handshakeError(err, ep, tap, ctx.timeoutMs)
+    throw budget.explain(handshakeError(err, ep, tap, ctx.timeoutMs))
   } finally {
     tap?.stop()
   }
 }
 
 function handshakeError(err: unknown, ep: AmqpEndpoint, tap: HandshakeTap | undefined, timeoutMs: number): unknown {
-  if (!(err instanceof Error)) return err
+  if (!(err instanceof Error) || err instanceof ProbeError) return err
   const message = err.message
   const reply = tap?.reply
   if (message === 'connect ETIMEDOUT') {

@@ -11,7 +11,9 @@
 // connection" every interval) when it can be, and the socket destroyed when
 // ctx.signal fires (handshake.ts, which also says how failures map onto
 // reasons). A queue missing or with too few consumers is `expectation`.
+// What the connection reads is bounded by the run's ByteBudget (16 MiB).
 import { defineProbe } from '../../src/probe.js'
+import { ByteBudget } from '../lib/budget.js'
 import { loadCa, refusePlaintextWithTls, tlsSettings } from '../lib/tls.js'
 import { amqpUrl, endpoint, targetOf } from './endpoint.js'
 import { closeConnection, open } from './handshake.js'
@@ -38,8 +40,9 @@ export default defineProbe({
     const ep = endpoint(svc.url)
     const ca = await loadCa(svc.tls)
 
+    const budget = new ByteBudget(undefined, 'the AMQP peer')
     const started = performance.now()
-    const model = await open(ep, svc.tls, ca, svc.name, ctx)
+    const model = await open(ep, svc.tls, ca, svc.name, ctx, budget)
 
     // Every event the connection can emit has a listener from here on; the
     // first error explains whatever operation fails after it.
@@ -55,7 +58,7 @@ export default defineProbe({
     model.on('unblocked', () => {
       blocked = undefined
     })
-    const failure = (err: unknown) => connectionError ?? err
+    const failure = (err: unknown) => budget.explain(connectionError ?? err)
 
     try {
       const channel = await openChannel(model).catch((err) => {

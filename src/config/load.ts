@@ -1,9 +1,10 @@
 // Reads, expands and validates a configuration. Every problem found is
 // reported at once with the file, the key path and, when the YAML is at
 // hand, the line; nothing is started from a config that has a problem.
-import { readFile } from 'node:fs/promises'
+import { constants, type Stats } from 'node:fs'
+import { open, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
+import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
 import { z } from 'zod'
 import { bindProbe, type BaseService, type BoundProbe, type ProbeKinds } from '../probe.js'
 import { withContainer } from '../companion.js'
@@ -14,7 +15,7 @@ import { defaultDockerHost, type ContainerSetting } from '../settings/container.
 import { defaultEnvGate, MIGRATION_FINDINGS, type EnvFindingKind, type MigrationFindingKind } from '../settings/findings.js'
 import { ConfigError, formatPath, type ConfigProblem } from './errors.js'
 import { expandEnv } from './expand.js'
-import { baseServiceShape, topLevelSchema, type EnvSourceConfig } from './schema.js'
+import { baseServiceShape, MAX_NAME_LENGTH, SERVICE_NAME, topLevelSchema, type EnvSourceConfig } from './schema.js'
 
 /** A validated service: the common keys, its probe kind's settings, and the kind bound to them. */
 export type ServiceConfig = BaseService & Record<string, unknown> & { readonly bound: BoundProbe }
@@ -36,36 +37,140 @@ export interface Config {
 
 type Env = Record<string, string | undefined>
 
+/** Largest config file read: far beyond any real one, small enough to parse without exhausting memory. */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024
+/** Aliases (`*name`) in one file at most. */
+export const MAX_ALIASES = 100
+/** yaml's `maxAliasCount` (its default): a "billion laughs" of aliases within aliases stops here. */
+const MAX_ALIAS_EXPANSION = 100
+/** Mappings and lists nested in one another at most: real configs use a handful. */
+export const MAX_DEPTH = 32
+/** Structure problems listed at most: one deep or alias-ridden file must not produce a flood. */
+const MAX_STRUCTURE_PROBLEMS = 10
+
+const EMPTY = 'the file holds no configuration (it is empty, blank, only comments or null); expected a mapping with at least "services:"'
+
 /**
  * Loads a config file. `kinds` is the probe registry it is validated against:
  * the config layer knows the probe interface, never a probe.
  */
 export async function loadConfig(file: string, kinds: ProbeKinds, env: Env = process.env): Promise<Config> {
-  let text: string
+  return parseConfig(await readConfigFile(file), file, kinds, env)
+}
+
+/**
+ * The file's text, refused before it can hurt: a FIFO or device (opened
+ * without blocking, so a FIFO with no writer cannot hang a reload), a
+ * directory, or a file larger than MAX_CONFIG_BYTES (never read past it).
+ */
+async function readConfigFile(file: string): Promise<string> {
+  const refuse = (message: string) => new ConfigError(file, [{ path: '', message }])
+  const tooLarge = refuse(`the file is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB; expected a config of at most ${MAX_CONFIG_BYTES} bytes`)
+  let handle: FileHandle | undefined
   try {
-    text = await readFile(file, 'utf8')
+    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
+    const info = await handle.stat()
+    if (!info.isFile()) throw refuse(`not a regular file (${fileKind(info)}); expected a YAML file`)
+    if (info.size > MAX_CONFIG_BYTES) throw tooLarge
+    const buffer = Buffer.allocUnsafe(MAX_CONFIG_BYTES + 1)
+    let length = 0
+    // Read to the end, but never past the limit: the file may grow after the stat.
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length)
+      if (bytesRead === 0) break
+      length += bytesRead
+    }
+    if (length > MAX_CONFIG_BYTES) throw tooLarge
+    return buffer.toString('utf8', 0, length)
   } catch (err) {
+    if (err instanceof ConfigError) throw err
     const code = (err as NodeJS.ErrnoException).code
-    throw new ConfigError(file, [{ path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? 'error'})` }])
+    throw refuse(code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? 'error'})`)
+  } finally {
+    await handle?.close()
   }
-  return parseConfig(text, file, kinds, env)
+}
+
+function fileKind(info: Stats): string {
+  if (info.isDirectory()) return 'a directory'
+  if (info.isFIFO()) return 'a named pipe'
+  if (info.isSocket()) return 'a socket'
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device'
+  return 'not a file'
 }
 
 export function parseConfig(text: string, file: string, kinds: ProbeKinds, env: Env = process.env): Config {
+  if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) {
+    throw new ConfigError(file, [{ path: '', message: `the file is larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB; expected a config of at most ${MAX_CONFIG_BYTES} bytes` }])
+  }
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false })
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
+  // Depth and aliases are judged on the syntax tree, which exists even when
+  // the parser ran out of stack: the problem is then told by its key path.
+  const structure = structureProblems(doc, lines)
+  const yamlErrors = doc.errors.filter((e) => !(structure.length > 0 && e.code === 'RESOURCE_EXHAUSTION'))
+  if (yamlErrors.length > 0 || structure.length > 0) {
+    throw new ConfigError(file, [
       // `linePos` is only filled in with prettyErrors, so the position comes from the offset.
-      doc.errors.map((e) => {
+      ...yamlErrors.map((e) => {
         const at = lines.linePos(e.pos[0])
         return { path: '', message: `invalid YAML: ${e.message.split('\n')[0]}`, line: at.line, column: at.col }
       }),
-    )
+      ...structure,
+    ])
+  }
+  // An empty document is a mistake (a truncated file, the wrong path), never a config with nothing to do.
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) throw new ConfigError(file, [{ path: '', message: EMPTY }])
+  let raw: unknown
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION })
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err
+    // yaml refuses aliases that expand too far, or that name no anchor.
+    throw new ConfigError(file, [{ path: '', message: 'the aliases (*name) nest too deeply into one another (a YAML alias bomb); expected aliases that expand to a config of reasonable size' }])
   }
   const locate = (p: ConfigProblem, path: PropertyKey[]): ConfigProblem => ({ ...p, ...positionOf(doc, lines, path) })
-  return validateConfig(doc.toJS() ?? {}, file, kinds, env, locate)
+  return validateConfig(raw, file, kinds, env, locate)
+}
+
+/** Nesting beyond MAX_DEPTH, more than MAX_ALIASES aliases, and aliases without an anchor before them, each by key path. */
+function structureProblems(doc: Document, lines: LineCounter): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  const report = (node: { range?: readonly number[] | null }, path: PropertyKey[], message: string) => {
+    if (problems.length >= MAX_STRUCTURE_PROBLEMS) return
+    const at = node.range ? lines.linePos(node.range[0]!) : undefined
+    problems.push({ path: formatPath(path), message, ...(at ? { line: at.line, column: at.col } : {}) })
+  }
+  let aliases = 0
+  // Iterative, in document order: a deep file must not exhaust the stack here either.
+  const stack: { node: unknown; path: PropertyKey[] }[] = [{ node: doc.contents, path: [] }]
+  while (stack.length > 0 && problems.length < MAX_STRUCTURE_PROBLEMS) {
+    const { node, path } = stack.pop()!
+    if (isAlias(node)) {
+      aliases++
+      if (aliases === MAX_ALIASES + 1) report(node, path, `more than ${MAX_ALIASES} aliases (*name) in the file; expected at most ${MAX_ALIASES}`)
+      if (node.resolve(doc) === undefined) report(node, path, `the alias *${node.source} names no anchor; expected an anchor &${node.source} before it in the file`)
+      continue
+    }
+    if (!isMap(node) && !isSeq(node)) continue
+    if (path.length >= MAX_DEPTH) {
+      report(node, path, `nested more than ${MAX_DEPTH} levels deep; expected at most ${MAX_DEPTH} levels of mappings and lists`)
+      continue
+    }
+    const children: { node: unknown; path: PropertyKey[] }[] = []
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : isAlias(pair.key) ? `*${pair.key.source}` : '?'
+        // A complex key (`? [...]`) is a node too, walked under its own name.
+        if (isNode(pair.key) && !isScalar(pair.key)) children.push({ node: pair.key, path: [...path, key] })
+        children.push({ node: pair.value, path: [...path, key] })
+      }
+    } else {
+      node.items.forEach((item, i) => children.push({ node: item, path: [...path, i] }))
+    }
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!)
+  }
+  return problems
 }
 
 /**
@@ -156,7 +261,7 @@ function validateService(
   const kind = typeof probe === 'string' ? kinds.get(probe) : undefined
   if (!kind) {
     const known = [...kinds.keys()].join(', ')
-    report([...path, 'probe'], probe === undefined ? `missing; expected one of: ${known}` : `unknown probe kind ${JSON.stringify(probe)}; expected one of: ${known}`)
+    report([...path, 'probe'], probe === undefined ? `missing; expected one of: ${known}` : `unknown probe kind; expected one of: ${known}`)
     return undefined
   }
   const schema = z
@@ -216,7 +321,7 @@ function checkNamesAndDependencies(
     if (typeof name !== 'string') return
     const first = firstByName.get(name)
     if (first === undefined) firstByName.set(name, i)
-    else report(['services', i, 'name'], `duplicate service name "${name}" (first defined at services[${first}]); expected unique names`)
+    else report(['services', i, 'name'], `duplicate service name${shownName(name)} (first defined at services[${first}]); expected unique names`)
   })
 
   const byName = new Map(services.map((s) => [s.name, s]))
@@ -224,7 +329,7 @@ function checkNamesAndDependencies(
     s.depends_on.forEach((dep, j) => {
       const at = ['services', indexOf.get(s)!, 'depends_on', j]
       if (dep === s.name) report(at, `a service cannot depend on itself`)
-      else if (!byName.has(dep) && !firstByName.has(dep)) report(at, `unknown service "${dep}"; expected one of: ${[...firstByName.keys()].join(', ')}`)
+      else if (!byName.has(dep) && !firstByName.has(dep)) report(at, `unknown service${shownName(dep)}; expected one of: ${[...firstByName.keys()].filter(isName).join(', ')}`)
     })
   }
 
@@ -261,19 +366,39 @@ export function findCycle(services: ServiceConfig[], byName: Map<string, Service
   return undefined
 }
 
+/** A service name may be shown (it is a label everywhere); any other value never is, it may be a misplaced secret. */
+function isName(value: string): boolean {
+  return value.length <= MAX_NAME_LENGTH && SERVICE_NAME.test(value)
+}
+
+function shownName(value: string): string {
+  return isName(value) ? ` "${value}"` : ' (not a valid service name)'
+}
+
 function zodProblems(error: z.ZodError, prefix: PropertyKey[], report: (path: PropertyKey[], message: string) => void): void {
   for (const issue of error.issues) {
     const path = [...prefix, ...issue.path]
+    // Safety net for every kind's messages: the value at fault is never echoed.
+    const message = typeof issue.input === 'string' && issue.input !== '' ? withoutValue(issue.message, issue.input) : issue.message
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) report([...path, key], 'unknown key')
+    } else if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+      // A record's key (a header name ...) told by what its own schema expected.
+      for (const inner of issue.issues) report(path, inner.message)
     } else if (issue.code === 'invalid_type' && issue.input === undefined) {
       report(path, `missing; expected ${issue.expected}`)
     } else if (issue.code === 'invalid_union' && 'errors' in issue) {
-      report(path, issue.message === 'Invalid input' ? describeUnion(issue) : issue.message)
+      report(path, message === 'Invalid input' ? describeUnion(issue) : message)
     } else {
-      report(path, issue.message)
+      report(path, message)
     }
   }
+}
+
+function withoutValue(message: string, value: string): string {
+  let out = message.split(JSON.stringify(value)).join('the value').split(`"${value}"`).join('the value')
+  if (value.length >= 4) out = out.split(value).join('***')
+  return out
 }
 
 function describeUnion(issue: z.core.$ZodIssueInvalidUnion): string {

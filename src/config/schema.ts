@@ -7,24 +7,29 @@ import { duration } from '../settings/fields.js'
 import { ENV_FINDINGS, MIGRATION_FINDINGS } from '../settings/findings.js'
 
 export const SERVICE_NAME = /^[a-z0-9_-]+$/
-
+/** A name is a label value on every series: long enough for any real name, bounded for Prometheus. */
+export const MAX_NAME_LENGTH = 128
 
 export const cronSchedule = z.string().superRefine((expr, ctx) => {
   const result = cron.validateDetailed(expr)
   if (!result.valid) {
-    const why = result.errors.map((e) => `${e.field}: ${e.message}`).join('; ')
+    // Which field is wrong, never its text: the value may be a misplaced secret.
+    const why = result.errors.map((e) => (e.field === 'expression' ? e.message : `the ${e.field} field is invalid`)).join('; ')
     ctx.addIssue({ code: 'custom', message: `expected a cron expression such as "*/5 * * * *" (${why})` })
   }
 })
 
 export const baseServiceShape = {
-  name: z.string().regex(SERVICE_NAME, 'expected a name of lower-case letters, digits, "_" and "-"'),
+  name: z
+    .string()
+    .max(MAX_NAME_LENGTH, `expected a name of at most ${MAX_NAME_LENGTH} characters`)
+    .regex(SERVICE_NAME, 'expected a name of lower-case letters, digits, "_" and "-"'),
   group: z.string().min(1).default('default'),
   probe: z.string(),
   interval: duration.optional(),
   schedule: cronSchedule.optional(),
   timeout: duration.optional(),
-  depends_on: z.array(z.string()).default([]),
+  depends_on: z.array(z.string().max(MAX_NAME_LENGTH, `expected a service name of at most ${MAX_NAME_LENGTH} characters`)).default([]),
   critical: z.boolean().default(false),
   description: z.string().optional(),
   needs_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')).default([]),

@@ -15,9 +15,17 @@ export interface BasicAuth {
   verify(authorization: string | undefined): Promise<boolean>
 }
 
-export function basicAuth(users: Map<string, string>, options: { cacheMs?: number; now?: () => number } = {}): BasicAuth {
+export interface BasicAuthOptions {
+  cacheMs?: number
+  now?: () => number
+  /** The bcrypt comparison (tests count its calls). */
+  compare?: (password: string, hash: string) => Promise<boolean>
+}
+
+export function basicAuth(users: Map<string, string>, options: BasicAuthOptions = {}): BasicAuth {
   const cacheMs = options.cacheMs ?? AUTH_CACHE_MS
   const now = options.now ?? Date.now
+  const compare = options.compare ?? ((password: string, hash: string) => bcrypt.compare(password, hash))
   const entries = [...users].map(([user, hash]) => ({ digest: sha256(user), hash }))
   // Compared against when the user is unknown, so that costs what a known user costs.
   const cost = Number(entries[0]?.hash.slice(4, 6) ?? 10)
@@ -39,7 +47,7 @@ export function basicAuth(users: Map<string, string>, options: { cacheMs?: numbe
       const key = createHmac('sha256', cacheKey).update(`${user}\0${hash ?? ''}\0${password}`).digest('base64')
       const until = cache.get(key)
       if (hash !== undefined && until !== undefined && until > now()) return true
-      const ok = await bcrypt.compare(password, hash ?? dummy)
+      const ok = await compare(password, hash ?? dummy)
       if (!ok || hash === undefined) return false
       if (cache.size >= CACHE_MAX) {
         for (const [k, t] of cache) if (t <= now()) cache.delete(k)

@@ -1,9 +1,12 @@
 // The HTTP face (SPEC §4). It sees groundtruth through a narrow view:
 // metrics, probing a selection now, the status document, readiness and
 // reload. Handlers only read that view, except /probe (runs the asked probes
-// now) and /-/reload.
+// now) and /-/reload. Every path is behind the web config (SPEC §4b): its
+// headers on every response, its rate limit and its basic auth.
 import express, { type NextFunction, type Request, type Response } from 'express'
 import type { Logger } from '../log.js'
+import { basicAuth } from './auth.js'
+import type { WebConfig } from './web-config.js'
 import { renderPage } from '../presentation/page.js'
 import type { StatusDocument } from '../exposition/status.js'
 
@@ -43,9 +46,34 @@ export interface View {
   reload(): Promise<ReloadOutcome>
 }
 
-export function createApp(view: View, log: Logger): express.Express {
+export interface AppOptions {
+  /** `--web.config.file`, loaded. */
+  web?: WebConfig
+  /** `--web.enable-lifecycle`: without it `POST /-/reload` answers 403 (SIGHUP still reloads). */
+  enableLifecycle?: boolean
+}
+
+export function createApp(view: View, log: Logger, options: AppOptions = {}): express.Express {
   const app = express()
   app.disable('x-powered-by')
+
+  const web = options.web
+  if (web && Object.keys(web.headers).length > 0) {
+    app.use((_req, res, next) => {
+      res.set(web.headers)
+      next()
+    })
+  }
+  if (web?.rateLimit) app.use(rateLimiter(web.rateLimit.intervalMs, web.rateLimit.burst))
+  if (web && web.users.size > 0) {
+    const auth = basicAuth(web.users)
+    app.use((req, res, next) => {
+      auth.verify(req.headers.authorization).then((ok) => {
+        if (ok) return next()
+        res.status(401).set('WWW-Authenticate', 'Basic realm="groundtruth", charset="UTF-8"').type('text').send('Unauthorized\n')
+      }, next)
+    })
+  }
 
   app.get('/metrics', async (_req, res) => {
     const m = await view.metrics()
@@ -89,7 +117,15 @@ export function createApp(view: View, log: Logger): express.Express {
     else res.status(503).type('text').send('Not ready: the first round of probes is still running\n')
   })
 
-  app.post('/-/reload', async (_req, res) => {
+  app.post('/-/reload', async (req, res) => {
+    if (!options.enableLifecycle) {
+      res.status(403).type('text').send('Lifecycle API is not enabled (start with --web.enable-lifecycle; SIGHUP reloads too)\n')
+      return
+    }
+    if (crossOrigin(req)) {
+      res.status(403).type('text').send('cross-origin request refused\n')
+      return
+    }
     const outcome = await view.reload()
     if (outcome.ok) res.type('text').send('config reloaded\n')
     else res.status(500).type('text').send(`config reload failed; the previous config stays in force\n${outcome.error}\n`)
@@ -104,6 +140,32 @@ export function createApp(view: View, log: Logger): express.Express {
     res.status(500).type('text').send('internal error\n')
   })
   return app
+}
+
+/** A browser request from another origin: an `Origin` that is not this one, or `Sec-Fetch-Site: cross-site`. */
+function crossOrigin(req: Request): boolean {
+  if (req.get('sec-fetch-site')?.toLowerCase() === 'cross-site') return true
+  const origin = req.get('origin')
+  if (origin === undefined) return false
+  const host = req.get('host')
+  return host === undefined || origin.toLowerCase() !== `${req.protocol}://${host}`.toLowerCase()
+}
+
+/** The toolkit's `rate_limit`: a token bucket of `burst` tokens, one back every `intervalMs`; 429 when empty. */
+function rateLimiter(intervalMs: number, burst: number) {
+  let tokens = burst
+  let last = Date.now()
+  return (_req: Request, res: Response, next: NextFunction) => {
+    const now = Date.now()
+    tokens = Math.min(burst, tokens + (now - last) / intervalMs)
+    last = now
+    if (tokens >= 1) {
+      tokens -= 1
+      next()
+    } else {
+      res.status(429).type('text').send('Too Many Requests\n')
+    }
+  }
 }
 
 function asList(value: unknown): string[] {

@@ -120,8 +120,8 @@ export function parseWebConfig(source: string, file: string): WebConfig {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       if (issue.code === 'unrecognized_keys') for (const key of issue.keys) report([...issue.path, key], 'unknown key')
-      else if (issue.code === 'invalid_type' && issue.input === undefined) report(issue.path, `missing; expected ${issue.expected}`)
       else if (issue.code === 'invalid_type' && issue.path.length === 0) report([], 'expected a mapping')
+      else if (issue.code === 'invalid_type') report(issue.path, `expected ${issue.expected === 'object' || issue.expected === 'record' ? 'a mapping' : issue.expected}`)
       // zod's own messages never quote the value; ours do not either.
       else report(issue.path, issue.message)
     }

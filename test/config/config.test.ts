@@ -4,7 +4,9 @@ import { readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { ConfigError } from '../../src/config/errors.js'
 import { loadConfig, parseConfig } from '../../src/config/load.js'
+import type { Pattern } from '../../src/settings/fields.js'
 import { writeConfig } from '../helpers/config.js'
 import { PROBE_KINDS } from '../../probes/index.js'
 
@@ -37,8 +39,28 @@ t.test('defaults are applied to a minimal config', async (t) => {
   t.same(api!.expect, { cert_min_validity: 14 * 86_400_000 })
 })
 
-t.test('an empty file is a valid config with no services', async (t) => {
-  const { file } = writeConfig('')
+t.test('an empty document is an error, never a config with no services', async (t) => {
+  const documents: [string, string][] = [
+    ['empty', ''],
+    ['whitespace only', '  \n\n\t\n'],
+    ['comments only', '# groundtruth\n# nothing yet\n'],
+    ['a lone ~', '~\n'],
+    ['null', 'null\n'],
+    ['a document marker', '---\n'],
+  ]
+  for (const [name, text] of documents) {
+    const { file } = writeConfig(text)
+    const err = await loadConfig(file, PROBE_KINDS, {}).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    t.ok(err instanceof ConfigError, `${name}: refused`)
+    t.equal((err as ConfigError).message, `${file}: the file holds no configuration (it is empty, blank, only comments or null); expected a mapping with at least "services:"`, name)
+  }
+})
+
+t.test('an explicit "services: []" is a valid config with no services', async (t) => {
+  const { file } = writeConfig('services: []\n')
   const config = await loadConfig(file, PROBE_KINDS, {})
   t.same(config.services, [])
   t.same(config.defaults, { interval: 30_000, timeout: 5_000 })
@@ -97,8 +119,10 @@ env:
   t.same(expect.status, [200, 204])
   t.same(expect.json, { status: 'ok' })
   t.same(expect.body_contains, ['ok', 'ready'])
-  t.ok(expect.body_matches instanceof RegExp, 'body_matches compiled')
-  t.equal((expect.body_matches as RegExp).source, '^ok')
+  const pattern = expect.body_matches as Pattern
+  t.equal(pattern.source, '^ok', 'body_matches compiled')
+  t.ok(pattern.test('ok then more'), 'matches anywhere, anchored where the pattern says')
+  t.notOk(pattern.test('not ok'))
   t.equal(expect.max_latency, 500)
   t.equal(expect.cert_min_validity, 7 * 86_400_000)
   t.equal(db!.interval, 5_400_000, 'db: 1h30m')

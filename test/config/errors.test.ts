@@ -110,21 +110,21 @@ const cases: BadCase[] = [
     yaml: `defaults:\n  interval: 5 seconds\n`,
     path: 'defaults.interval',
     at: '5 seconds',
-    message: /^expected a duration such as "500ms", "30s" or "5m", got "5 seconds"$/,
+    message: /^expected a duration such as "500ms", "30s" or "5m"$/,
   },
   {
     name: 'zero duration',
     yaml: `services:\n${TCP('a', '    timeout: 0s\n')}`,
     path: 'services[0].timeout',
     at: '0s',
-    message: /expected a duration .*got "0s"/,
+    message: /^expected a duration such as "500ms", "30s" or "5m"$/,
   },
   {
     name: 'duration past what a timer can hold',
     yaml: `services:\n${TCP('a', '    interval: 30d\n')}`,
     path: 'services[0].interval',
     at: '30d',
-    message: /^expected a duration of at most 24d, got "30d"$/,
+    message: /^expected a duration of at most 24d$/,
   },
   {
     name: 'bad cron schedule',
@@ -202,7 +202,7 @@ const cases: BadCase[] = [
     yaml: `services:\n  - name: db\n    probe: mysql\n`,
     path: 'services[0].probe',
     at: 'mysql',
-    message: new RegExp(`^unknown probe kind "mysql"; expected one of: ${KNOWN_KINDS}$`),
+    message: new RegExp(`^unknown probe kind; expected one of: ${KNOWN_KINDS}$`),
   },
   {
     name: 'missing probe is reported at the service',
@@ -251,7 +251,7 @@ const cases: BadCase[] = [
     yaml: `services:\n  - name: api\n    probe: http\n    url: http://api.internal/\n    expect:\n      body_matches: "status: (ok"\n`,
     path: 'services[0].expect.body_matches',
     at: 'body_matches',
-    message: /^expected a valid regular expression: .*\(ok/,
+    message: /^expected a valid regular expression in RE2 syntax \(no backreferences or lookaround\): missing closing \)$/,
   },
   {
     name: 'unreadable tls.ca_file',

@@ -43,7 +43,7 @@ ${extra}`
   const env = { API_PASSWORD: PASSWORD, API_TOKEN: TOKEN }
   const logs: string[] = []
   const daemon = await Daemon.create({ load: () => loadConfig(file, PROBE_KINDS, env), log: createLogger({ level: 'debug', secrets: () => daemon.config.secrets, write: (l) => logs.push(l) }) })
-  const server = await daemon.listen(0, '127.0.0.1')
+  const server = await daemon.listen(0, '127.0.0.1', { enableLifecycle: true })
   t.teardown(() => daemon.stop())
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return { daemon, base, file, yaml, logs, hits: () => hits, apiUrl: api.url }

@@ -1,0 +1,265 @@
+// Every registered probe kind against hostile peers (peers.ts): byte streams
+// without end (some shaped like the kind's protocol: a Redis bulk string of a
+// billion bytes, an AMQP frame of two gigabytes, an HTTP body or headers
+// without end), a slowloris, a half-sent answer and a peer that reflects what
+// it receives. For each run:
+//   - the result is a failure with a bounded reason (`error` or `timeout`
+//     unless the row says otherwise) and a message;
+//   - it ends within its timeout: at most 10% after a plain timer of the
+//     timeout's length, armed with the run, fired;
+//   - the process's resident memory grows by less than RSS_BOUND over the
+//     run (its peak, sampled during the run, after a full GC before it);
+//   - no connection outlives the run: no client socket left, and the peer
+//     sees every connection closed.
+// A kind registered without a row fails this file: a new kind adds one.
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import t, { type Test } from 'tap'
+import { PROBE_KINDS } from '../../probes/index.js'
+import { RUN_BYTE_BUDGET } from '../../probes/lib/budget.js'
+import type { Reason } from '../../src/probe.js'
+import { lateness, runService, type Ran } from '../helpers/probe-run.js'
+import { clientSockets, settle } from '../helpers/sockets.js'
+import {
+  amqpHeartbeats,
+  amqpHugeFrame,
+  endless,
+  fakeRedisBulk,
+  halfSent,
+  httpEndlessBody,
+  httpEndlessHeaders,
+  reflecting,
+  slowloris,
+  type Peer,
+  type Where,
+} from './peers.js'
+
+/** Resident memory a run may add at its peak, whatever its peer sends. */
+const RSS_BOUND = 64 * 1024 * 1024
+/** Runs against a stream: they must end on their own (a bound, an error), long before this. */
+const FLOOD_TIMEOUT_MS = 3000
+/** Runs against a peer that trickles or stops: they end at this timeout. */
+const SLOW_TIMEOUT_MS = 500
+const TRICKLE_MS = 100
+
+// A full collection before each run, so that garbage of the last one is not counted against the next.
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
+
+/** How a kind is pointed at a peer, and what its protocol's hostile answers look like. */
+interface Row {
+  /** The transport its peer listens on (the container engine: a unix socket). */
+  where?: Where
+  /** Service keys (and environment) that point the kind at `peer`. */
+  at(peer: Peer): { fields: Record<string, unknown>; env?: Record<string, string> }
+  /** The start of a plausible answer, for the slowloris to trickle (then `repeat` for ever). */
+  trickle: { script: string | Buffer; repeat?: string | Buffer }
+  /** The start of a plausible answer, sent whole, then nothing. */
+  halfSent: string | Buffer
+  /** Streams shaped like the kind's protocol. */
+  floods: Flood[]
+}
+
+interface Flood {
+  label: string
+  start(where: Where): Promise<Peer>
+  /** Reasons the run may end with (default: error). */
+  reasons?: Reason[]
+  /** What the error must say (the bound that stopped it). */
+  says?: RegExp
+}
+
+const BUDGET_SAID = /sent more than 16 MiB in one run/
+
+const httpFloods: Flood[] = [
+  { label: 'an HTTP body without end', start: httpEndlessBody, says: BUDGET_SAID },
+  { label: 'HTTP headers without end', start: httpEndlessHeaders, says: /HPE_HEADER_OVERFLOW|Header overflow/i },
+]
+
+const HTTP_STATUS = 'HTTP/1.1 200 OK\r\n'
+
+const rows: Record<string, Row> = {
+  http: {
+    at: (p) => ({ fields: { probe: 'http', url: `http://127.0.0.1:${p.port}/health`, expect: { body_contains: '"ready"' } } }),
+    trickle: { script: `${HTTP_STATUS}x-slow: ` },
+    halfSent: `${HTTP_STATUS}content-type: application/json\r\ncontent-length: 100\r\n\r\n{"sta`,
+    floods: [
+      // Cut at max_body_bytes (1 MiB by default), then judged: the body lacks what is expected.
+      { label: 'an HTTP body without end', start: httpEndlessBody, reasons: ['expectation'], says: /only the first 1048576 bytes were read/ },
+      httpFloods[1]!,
+    ],
+  },
+
+  tcp: {
+    at: (p) => ({ fields: { probe: 'tcp', address: `127.0.0.1:${p.port}`, expect: { banner_contains: 'SSH-' } } }),
+    trickle: { script: 'SS' },
+    halfSent: 'SS',
+    floods: [],
+  },
+
+  redis: {
+    at: (p) => ({ fields: { probe: 'redis', url: `redis://:secret@127.0.0.1:${p.port}/0` } }),
+    trickle: { script: '+', repeat: 'P' },
+    halfSent: '$10\r\nPON',
+    floods: [{ label: 'a bulk string of a billion bytes ($1000000000)', start: fakeRedisBulk, says: BUDGET_SAID }],
+  },
+
+  rabbitmq: {
+    at: (p) => ({ fields: { probe: 'rabbitmq', url: `amqp://guest:guest@127.0.0.1:${p.port}/%2F` } }),
+    // A method frame on channel 0 of 64 KiB, its payload trickled.
+    trickle: { script: Buffer.from([1, 0, 0, 0, 1, 0, 0]), repeat: Buffer.from([0]) },
+    halfSent: Buffer.from([1, 0, 0, 0, 0, 1, 0, 0, 10, 0, 10]),
+    floods: [
+      { label: 'a frame announcing 2 GB', start: amqpHugeFrame, says: /exceeds maxFrameSize 1048576/ },
+      { label: 'heartbeat frames without end', start: amqpHeartbeats, reasons: ['error', 'timeout'] },
+    ],
+  },
+
+  postgres: {
+    at: (p) => ({ fields: { probe: 'postgres', url: `postgres://postgres:secret@127.0.0.1:${p.port}/test?sslmode=disable` } }),
+    // An authentication request of 4 KiB, trickled.
+    trickle: { script: Buffer.from([0x52, 0, 0, 0x10, 0]), repeat: Buffer.from([0]) },
+    halfSent: Buffer.from([0x52, 0, 0, 0, 8, 0, 0]),
+    // The generic stream of `A`s is the one that hurts here: a message of type A announcing 0x41414141 bytes.
+    floods: [{ label: 'a message announcing 2 GB', start: (where) => endless({ prefix: Buffer.from([0x44, 0x7f, 0xff, 0xff, 0xf0]), afterRequest: true }, where), says: BUDGET_SAID }],
+  },
+
+  elasticsearch: {
+    at: (p) => ({ fields: { probe: 'elasticsearch', url: `http://127.0.0.1:${p.port}` } }),
+    trickle: { script: `${HTTP_STATUS}x-slow: ` },
+    halfSent: `${HTTP_STATUS}content-type: application/json\r\ncontent-length: 100\r\n\r\n{"sta`,
+    floods: httpFloods,
+  },
+
+  minio: {
+    at: (p) => ({ fields: { probe: 'minio', url: `http://127.0.0.1:${p.port}` } }),
+    trickle: { script: `${HTTP_STATUS}x-slow: ` },
+    halfSent: `${HTTP_STATUS}content-type: text/plain\r\ncontent-length: 100\r\n\r\nOK`,
+    floods: httpFloods,
+  },
+
+  container: {
+    where: 'unix',
+    at: (p) => ({ fields: { probe: 'container', container: 'gt-hostile' }, env: { DOCKER_HOST: `unix://${p.path}` } }),
+    trickle: { script: `${HTTP_STATUS}x-slow: ` },
+    halfSent: `${HTTP_STATUS}content-type: application/json\r\ncontent-length: 100\r\n\r\n{"Id`,
+    floods: [
+      // The engine client cuts every answer at its own bound (1 MiB).
+      { label: 'an HTTP body without end', start: httpEndlessBody, says: /not JSON \(cut at the size limit\)/ },
+      httpFloods[1]!,
+    ],
+  },
+}
+
+interface Case {
+  label: string
+  start(where: Where): Promise<Peer>
+  timeoutMs: number
+  reasons: Reason[]
+  says?: RegExp
+}
+
+/** The peers every kind meets, then the kind's own floods. */
+function cases(row: Row): Case[] {
+  const flood = (c: Omit<Case, 'timeoutMs' | 'reasons'> & { reasons?: Reason[] }): Case => ({ reasons: ['error'], ...c, timeoutMs: FLOOD_TIMEOUT_MS })
+  const slow = (label: string, start: Case['start']): Case => ({ label, start, timeoutMs: SLOW_TIMEOUT_MS, reasons: ['timeout'] })
+  return [
+    // A stream from the first moment, before the client says anything (tcp reads a banner: bounded, then
+    // judged; the Elasticsearch client takes an unparsable answer for a body after HEAD and waits).
+    flood({ label: 'bytes without end, at once', start: (where) => endless({}, where), reasons: ['error', 'expectation', 'timeout'] }),
+    flood({ label: 'bytes without end, after the request', start: (where) => endless({ afterRequest: true }, where), reasons: ['error', 'expectation', 'timeout'] }),
+    ...row.floods.map((f) => flood({ label: f.label, start: f.start, says: f.says, ...(f.reasons ? { reasons: f.reasons } : {}) })),
+    slow('a slowloris (a byte every 100ms)', (where) => slowloris({ ...row.trickle, everyMs: TRICKLE_MS }, where)),
+    slow('a half-sent answer, then silence', (where) => halfSent(row.halfSent, where)),
+    { label: 'a peer reflecting what it receives', start: reflecting, timeoutMs: SLOW_TIMEOUT_MS, reasons: ['error', 'timeout', 'expectation'] },
+  ]
+}
+
+/**
+ * Peak growth while `run` runs, over what it was after a full GC before: of
+ * resident memory (what the issue measured; the allocator keeps pages it got
+ * back, so after a greedy run it understates the next), and of the memory of
+ * Buffers (exact, where the bytes read from a peer are held).
+ */
+async function peakGrowth<T>(run: () => Promise<T>): Promise<{ value: T; rss: number; buffers: number }> {
+  gc()
+  const before = process.memoryUsage()
+  let rss = before.rss
+  let buffers = before.arrayBuffers
+  const sample = () => {
+    const now = process.memoryUsage()
+    rss = Math.max(rss, now.rss)
+    buffers = Math.max(buffers, now.arrayBuffers)
+  }
+  const sampler = setInterval(sample, 2)
+  try {
+    const value = await run()
+    sample()
+    return { value, rss: rss - before.rss, buffers: buffers - before.arrayBuffers }
+  } finally {
+    clearInterval(sampler)
+  }
+}
+
+const MiB = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`
+
+/** Polls until the peer has seen every connection closed (or a second has passed). */
+async function peerHungUp(p: Peer): Promise<number> {
+  for (let i = 0; i < 50 && p.open() > 0; i++) await new Promise((r) => setTimeout(r, 20))
+  return p.open()
+}
+
+const figures: string[] = []
+
+// Each kind once against a closed port first: what a kind loads on first use
+// (the Elasticsearch and MinIO clients) is not what a hostile peer costs.
+t.before(async () => {
+  for (const [kind, row] of Object.entries(rows)) {
+    if (!PROBE_KINDS.has(kind)) continue
+    const gone = await reflecting(row.where ?? 'tcp')
+    await gone.close()
+    const { fields, env } = row.at(gone)
+    await runService({ ...fields, timeout: '1s' }, { env })
+  }
+})
+
+t.test('every registered probe kind has a row, and every row a registered kind', async (t) => {
+  t.same([...PROBE_KINDS.keys()].filter((kind) => !rows[kind]), [], 'kinds without a row')
+  t.same(Object.keys(rows).filter((kind) => !PROBE_KINDS.has(kind)), [], 'rows without a kind')
+})
+
+for (const kind of PROBE_KINDS.keys()) {
+  const row = rows[kind]
+  if (!row) continue // failed above
+  t.test(kind, async (t) => {
+    for (const c of cases(row)) {
+      t.test(c.label, async (t) => hostileRun(t, kind, row, c))
+    }
+  })
+}
+
+async function hostileRun(t: Test, kind: string, row: Row, c: Case): Promise<void> {
+  const p = await c.start(row.where ?? 'tcp')
+  t.teardown(() => p.close())
+  const { fields, env } = row.at(p)
+  const { value: ran, rss, buffers } = await peakGrowth<Ran>(() => runService({ ...fields, timeout: `${c.timeoutMs}ms` }, { env, sentinel: c.timeoutMs }))
+  const { result } = ran
+  figures.push(
+    `${kind.padEnd(13)} ${c.label.padEnd(48)} RSS +${MiB(rss).padStart(9)}  buffers +${MiB(buffers).padStart(9)}  sent ${MiB(p.sent()).padStart(9)} ${ran.ms.toFixed(0).padStart(6)}ms  ${result.reason}`,
+  )
+  t.equal(result.ok, false, 'the run fails')
+  t.ok(result.reason !== undefined && c.reasons.includes(result.reason), `the reason is ${c.reasons.join(' or ')}: ${result.reason}: ${result.error}`)
+  t.ok(result.error, 'with a message')
+  if (c.says) t.match(result.error ?? '', c.says, 'the message names the bound that stopped it')
+  t.ok(lateness(ran) <= c.timeoutMs * 0.1, `within the ${c.timeoutMs}ms timeout (${ran.ms.toFixed(1)}ms; the plain timer fired at ${ran.sentinelMs?.toFixed(1) ?? '-'}ms)`)
+  t.ok(rss < RSS_BOUND, `resident memory grew by ${MiB(rss)} at the peak (bound ${MiB(RSS_BOUND)}; the peer sent ${MiB(p.sent())})`)
+  t.ok(buffers < RSS_BOUND, `the memory of Buffers grew by ${MiB(buffers)} at the peak (bound ${MiB(RSS_BOUND)})`)
+  await settle()
+  t.same(clientSockets(), [], 'no client socket outlives the run')
+  t.equal(await peerHungUp(p), 0, 'the peer saw every connection closed')
+}
+
+t.teardown(() => {
+  // The figures, for the record (a report, a regression): one line per run.
+  console.error(`hostile peers: budget ${MiB(RUN_BYTE_BUDGET)} per run, RSS bound ${MiB(RSS_BOUND)}\n${figures.join('\n')}`)
+})
