@@ -334,6 +334,9 @@ async function window(ms: number): Promise<{ min: Sample; max: Sample }> {
 interface Cycle {
   mode: StopMode
   stopMs: number
+  /** From the stop issued to the listener refusing connections. */
+  goneMs: number
+  /** From the listener gone to /status saying down (negative: down before the listener went). */
   downMs?: number
   bootMs?: number
   upMs?: number
@@ -470,10 +473,40 @@ try {
       // Stop at a random point of the probe interval, not always just after a run.
       await sleep(Math.random() * 1000)
       const s0 = performance.now()
+      // The listener can go well before the stop returns (rabbitmqctl stop
+      // closes it first, then takes a second or two): "gone" is the first
+      // refused connection while stopping, or the stop's return if earlier.
+      let stopping = true
+      let goneAt: number | undefined
+      const watch = (async () => {
+        while (stopping && goneAt === undefined) {
+          if (!(await accepts(peer.port))) goneAt = performance.now()
+          else await sleep(POLL_MS)
+        }
+      })()
+      let downAt: number | undefined
+      const watchDown = (async () => {
+        while (stopping && downAt === undefined) {
+          if (service(peer.name).state === 'down') downAt = performance.now()
+          else await sleep(POLL_MS)
+        }
+      })()
       await peer.stop(mode)
-      const stopMs = performance.now() - s0
-      const down = await waitState(peer.name, 'down', DOWN_WAIT_MS)
-      const cycle: Cycle = { mode, stopMs, downMs: down.ms, statesAfterStop: down.states, statesAfterStart: [] }
+      const returned = performance.now()
+      stopping = false
+      await Promise.all([watch, watchDown])
+      const gone = Math.min(goneAt ?? returned, returned)
+      const stopMs = returned - s0
+      const down = downAt === undefined ? await waitState(peer.name, 'down', DOWN_WAIT_MS) : { ms: 0, states: ['down (before the stop returned)'] }
+      const seenDownAt = downAt ?? (down.ms === undefined ? undefined : returned + down.ms)
+      const cycle: Cycle = {
+        mode,
+        stopMs,
+        goneMs: gone - s0,
+        downMs: seenDownAt === undefined ? undefined : seenDownAt - gone,
+        statesAfterStop: down.states,
+        statesAfterStart: [],
+      }
       fig.cycles.push(cycle)
       // Stay down a moment so a few failing runs are seen.
       await sleep(1500)
@@ -518,11 +551,11 @@ try {
     return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
   }
   const ms = (x: number) => (Number.isNaN(x) ? '—' : `${x.toFixed(0)}`)
-  const trio = (xs: number[]) => `${ms(pct(xs, 50))}/${ms(pct(xs, 95))}/${ms(Math.max(...xs, NaN))}`.padStart(16)
+  const trio = (xs: number[]) => `${ms(pct(xs, 50))}/${ms(pct(xs, 95))}/${ms(xs.length ? Math.max(...xs) : NaN)}`.padStart(16)
   const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`
 
   console.log(`\nfault injection: ${CYCLES} cycles per peer (even: crash, odd: graceful), probes every 1s with a 500 ms timeout, ${totalS.toFixed(0)} s in all`)
-  console.log('times in ms, p50/p95/max; detect-down counts from the server gone (stop returned), detect-up from the port accepting again\n')
+  console.log('times in ms, p50/p95/max; detect-down counts from the listener gone (first refused connection), detect-up from the port accepting again\n')
   console.log(`${'peer'.padEnd(9)} ${'cycles'.padStart(6)} ${'transitions'.padStart(11)} ${'probe runs'.padStart(10)} ${'detect-down'.padStart(16)} ${'boot'.padStart(16)} ${'detect-up'.padStart(16)}  failures by reason (status counters)`)
   for (const f of figures) {
     const downs = f.cycles.flatMap((c) => (c.downMs === undefined ? [] : [c.downMs]))
@@ -544,8 +577,9 @@ try {
       const downs = cs.flatMap((c) => (c.downMs === undefined ? [] : [c.downMs]))
       const missed = cs.filter((c) => c.downMs === undefined).length
       const stops = cs.map((c) => c.stopMs)
+      const gones = cs.map((c) => c.goneMs)
       console.log(
-        `  ${f.peer.name.padEnd(9)} ${mode.padEnd(8)} (${f.peer.modes[mode]}): ${cs.length} stops taking ${ms(pct(stops, 50))} ms p50; detect-down ${ms(pct(downs, 50))}/${ms(Math.max(...downs, NaN))}${missed ? `, ${missed} never seen down within ${DOWN_WAIT_MS} ms` : ''}`,
+        `  ${f.peer.name.padEnd(9)} ${mode.padEnd(8)} (${f.peer.modes[mode]}): ${cs.length} stops: listener gone after ${ms(pct(gones, 50))} ms p50, stop returned after ${ms(pct(stops, 50))} ms p50; detect-down p50/max ${ms(pct(downs, 50))}/${ms(downs.length ? Math.max(...downs) : NaN)}${missed ? `, ${missed} never seen down within ${DOWN_WAIT_MS} ms` : ''}`,
       )
     }
     const paths = new Map<string, number>()

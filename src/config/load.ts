@@ -261,7 +261,9 @@ function validateService(
   const kind = typeof probe === 'string' ? kinds.get(probe) : undefined
   if (!kind) {
     const known = [...kinds.keys()].join(', ')
-    report([...path, 'probe'], probe === undefined ? `missing; expected one of: ${known}` : `unknown probe kind; expected one of: ${known}`)
+    // A kind's name is shown when it looks like one (`mysql`); anything else may be a misplaced secret.
+    const shown = typeof probe === 'string' && /^[a-z][a-z0-9_-]{0,31}$/.test(probe) ? ` "${probe}"` : ''
+    report([...path, 'probe'], probe === undefined ? `missing; expected one of: ${known}` : `unknown probe kind${shown}; expected one of: ${known}`)
     return undefined
   }
   const schema = z
@@ -396,7 +398,10 @@ function zodProblems(error: z.ZodError, prefix: PropertyKey[], report: (path: Pr
 }
 
 function withoutValue(message: string, value: string): string {
-  let out = message.split(JSON.stringify(value)).join('the value').split(`"${value}"`).join('the value')
+  let out = message
+  for (const quoted of new Set([JSON.stringify(value), `"${value}"`])) {
+    out = out.split(`, got ${quoted}`).join('').split(` got ${quoted}`).join('').split(quoted).join('the value')
+  }
   if (value.length >= 4) out = out.split(value).join('***')
   return out
 }

@@ -40,7 +40,13 @@ export const regex = z.string().max(4096).transform((source, ctx): Pattern => {
     return { source, test: (text) => compiled.test(text) }
   } catch (err) {
     // The engine's description alone: its message quotes the pattern, and a value is never echoed.
-    const why = err instanceof RE2JSSyntaxException ? err.error : 'not a pattern RE2 can run'
+    const why = /\(\?<?[=!]/.test(source)
+      ? 'lookaround is not supported'
+      : /\\[1-9]/.test(source)
+        ? 'backreferences are not supported'
+        : err instanceof RE2JSSyntaxException
+          ? err.error
+          : 'not a pattern RE2 can run'
     ctx.addIssue({ code: 'custom', message: `expected a valid regular expression in RE2 syntax (no backreferences or lookaround): ${why}` })
     return z.NEVER
   }

@@ -202,7 +202,7 @@ const cases: BadCase[] = [
     yaml: `services:\n  - name: db\n    probe: mysql\n`,
     path: 'services[0].probe',
     at: 'mysql',
-    message: new RegExp(`^unknown probe kind; expected one of: ${KNOWN_KINDS}$`),
+    message: new RegExp(`^unknown probe kind "mysql"; expected one of: ${KNOWN_KINDS}$`),
   },
   {
     name: 'missing probe is reported at the service',

@@ -12,13 +12,14 @@
 //   - no connection outlives the run: no client socket left, and the peer
 //     sees every connection closed.
 // A kind registered without a row fails this file: a new kind adds one.
+// Last, the kinds whose config takes a regex meet a ReDoS bait.
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import t, { type Test } from 'tap'
 import { PROBE_KINDS } from '../../probes/index.js'
 import { RUN_BYTE_BUDGET } from '../../probes/lib/budget.js'
 import type { Reason } from '../../src/probe.js'
-import { lateness, runService, type Ran } from '../helpers/probe-run.js'
+import { beatSentinel, lateness, runService, type Ran } from '../helpers/probe-run.js'
 import { clientSockets, settle } from '../helpers/sockets.js'
 import {
   amqpHeartbeats,
@@ -27,7 +28,9 @@ import {
   fakeRedisBulk,
   halfSent,
   httpEndlessBody,
+  httpBody,
   httpEndlessHeaders,
+  redosBody,
   reflecting,
   slowloris,
   type Peer,
@@ -258,6 +261,26 @@ async function hostileRun(t: Test, kind: string, row: Row, c: Case): Promise<voi
   t.same(clientSockets(), [], 'no client socket outlives the run')
   t.equal(await peerHungUp(p), 0, 'the peer saw every connection closed')
 }
+
+// A ReDoS bait meets the kinds whose config takes a regex (http body_matches,
+// tcp banner_matches): `^(a+)+$` on `aaaa…!` backtracks for ever in a
+// backtracking engine, and a blocked event loop is interrupted by no timeout.
+// Regexes run on RE2 (src/settings/fields.ts): linear, over at once.
+t.test('ReDoS baits: a catastrophic pattern on a hostile text ends at once', async (t) => {
+  const timeoutMs = 1000
+  const bait = redosBody(4000)
+  const runs: [string, () => Promise<Peer>, (p: Peer) => Record<string, unknown>][] = [
+    ['http body_matches', () => httpBody(bait), (p) => ({ probe: 'http', url: `http://127.0.0.1:${p.port}/`, expect: { body_matches: '^(a+)+$' } })],
+    ['tcp banner_matches', () => halfSent(`${bait}\n`), (p) => ({ probe: 'tcp', address: `127.0.0.1:${p.port}`, send: 'HELLO\n', expect: { banner_matches: '^(a+)+$' } })],
+  ]
+  for (const [label, start, fields] of runs) {
+    const p = await start()
+    t.teardown(() => p.close())
+    const ran = await runService({ ...fields(p), timeout: `${timeoutMs}ms` }, { sentinel: timeoutMs / 3 })
+    t.equal(ran.result.reason, 'expectation', `${label}: the pattern does not match: ${ran.result.error}`)
+    t.ok(beatSentinel(ran), `${label}: judged before a third of the timeout (${ran.ms.toFixed(1)}ms)`)
+  }
+})
 
 t.teardown(() => {
   // The figures, for the record (a report, a regression): one line per run.

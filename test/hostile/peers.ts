@@ -14,8 +14,11 @@
 //   halfSent         the start of an answer, then silence
 //   reflecting       echoes whatever it receives
 //   httpBody         a complete HTTP answer with a chosen body (a ReDoS bait)
+//   pgSslThenEndless a PostgreSQL server that accepts SSLRequest, then streams over TLS
+// `where`: a loopback port, a unix socket, or TLS on a loopback port ({ key, cert }).
 import { rmSync, mkdtempSync } from 'node:fs'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { createServer as createTlsServer, TLSSocket } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -31,7 +34,7 @@ export interface Peer {
   close(): Promise<void>
 }
 
-export type Where = 'tcp' | 'unix'
+export type Where = 'tcp' | 'unix' | { key: Buffer; cert: Buffer }
 
 type Behaviour = (socket: Socket, count: (bytes: number) => void) => void
 
@@ -41,14 +44,17 @@ const CHUNK = 64 * 1024
 export function peer(behaviour: Behaviour, where: Where = 'tcp'): Promise<Peer> {
   let sent = 0
   const sockets = new Set<Socket>()
-  const server: Server = createServer((socket) => {
+  const accept = (socket: Socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
     // The probe hanging up (reset, half-close) ends this side too.
     socket.on('error', () => socket.destroy())
     socket.on('end', () => socket.destroy())
     behaviour(socket, (bytes) => (sent += bytes))
-  })
+  }
+  const server: Server = typeof where === 'object' ? createTlsServer(where, accept) : createServer(accept)
+  // A client that gives up during the TLS handshake is no failure of the peer.
+  server.on('tlsClientError', () => {})
   const dir = where === 'unix' ? mkdtempSync(join(tmpdir(), 'gt-hostile-')) : undefined
   return new Promise((resolve) => {
     const ready = () => {
@@ -218,4 +224,17 @@ export function httpBody(body: string, contentType = 'text/plain', where: Where 
 /** A body that makes a backtracking regex such as `^(a+)+$` take exponential time. */
 export function redosBody(length = 32): string {
   return `${'a'.repeat(length)}!`
+}
+
+/** A PostgreSQL server that answers SSLRequest with `S`, completes the TLS handshake, then streams `filler` inside it. */
+export function pgSslThenEndless(tls: { key: Buffer; cert: Buffer }, filler = 'A'): Promise<Peer> {
+  const chunk = filled(filler)
+  return peer((socket, count) => {
+    socket.once('data', () => {
+      socket.write('S')
+      const secure = new TLSSocket(socket, { isServer: true, ...tls })
+      secure.on('error', () => socket.destroy())
+      secure.once('secure', () => pour(secure as unknown as Socket, chunk, count))
+    })
+  })
 }
