@@ -23,11 +23,20 @@ export function baseDirOf(config: Config, cwd: string): string {
   return config.file === DISCOVERED ? cwd : dirname(config.file)
 }
 
-/** Runs one service's probe and logs the outcome, without recording it (/probe records nothing). */
-export async function probeService(service: ServiceConfig, config: Config, log: Logger, baseDir: string): Promise<RunResult> {
+/**
+ * Runs one service's probe and logs the outcome, without recording it (/probe
+ * records nothing). `wasOk` is the previous result's outcome (undefined when
+ * there is none): a failure logs at info when the service goes down (or its
+ * first probe fails), a recovery logs at info, and a repeated failure only at
+ * debug; groundtruth_probe_failures_total counts every failure.
+ */
+export async function probeService(service: ServiceConfig, config: Config, log: Logger, baseDir: string, wasOk?: boolean): Promise<RunResult> {
   const result = await runProbe(service, config.secrets, baseDir)
   const fields = { service: service.name, probe: service.probe, ok: result.ok, reason: result.reason, duration_seconds: +result.durationSeconds.toFixed(4) }
-  if (result.ok) log.debug('probe finished', fields)
+  if (result.ok) {
+    if (wasOk === false) log.info('probe recovered', fields)
+    else log.debug('probe finished', fields)
+  } else if (wasOk === false) log.debug('probe failed again', { ...fields, error: result.error })
   else log.info('probe failed', { ...fields, error: result.error })
   return result
 }
@@ -41,7 +50,7 @@ export function probeJob(service: ServiceConfig, config: Config, ctx: JobContext
     schedule: service.schedule,
     // A target that hung until its timeout last time waits in the slow lane, away from the healthy ones.
     lane: () => (ctx.store.get(service.name)?.last?.reason === 'timeout' ? 'slow' : 'normal'),
-    run: async () => ctx.store.record(await probeService(service, config, ctx.log, baseDir)),
+    run: async () => ctx.store.record(await probeService(service, config, ctx.log, baseDir, ctx.store.get(service.name)?.last?.ok)),
   }
 }
 

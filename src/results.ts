@@ -10,6 +10,17 @@ import type { RunResult } from './runner.js'
 
 export type ServiceState = 'ready' | 'not_ready' | 'down' | 'pending'
 
+/** How many runs each service's history keeps (a ring buffer: the oldest falls out). */
+export const HISTORY_SIZE = 100
+
+/** One run in a service's history: when it finished, whether it passed, and the state it left the service in. */
+export interface HistoryEntry {
+  /** Epoch milliseconds. */
+  at: number
+  ok: boolean
+  state: ServiceState
+}
+
 export interface ServiceRecord {
   config: ServiceConfig
   /** Where the probe points, without credentials. */
@@ -30,6 +41,8 @@ export interface ServiceRecord {
   /** ready / not ready / down, and since when (epoch ms). */
   state: ServiceState
   stateSince?: number
+  /** The last runs, oldest first, at most HISTORY_SIZE (absent before the first run). */
+  history?: HistoryEntry[]
 }
 
 export interface Snapshot {
@@ -100,6 +113,8 @@ export class ResultStore {
     if (was !== undefined && was !== rec.up) rec.stateChanges++
     rec.last = result
     this.#refreshStates(this.#affectedBy(result.service), result.finishedAt)
+    // A new array each time: a snapshot taken earlier keeps the history it saw.
+    rec.history = [...(rec.history ?? []), { at: result.finishedAt, ok: result.ok, state: rec.state }].slice(-HISTORY_SIZE)
   }
 
   /** Keeps the latest env audit; `needs_env` makes it part of readiness. */
@@ -154,7 +169,11 @@ export class ResultStore {
       up: (name) => (fresh.has(name) ? fresh.get(name)!.ok : this.#records.get(name)?.up),
       downDetail: (name) => {
         const failed = fresh.get(name) ?? this.#records.get(name)?.lastFailure
-        return failed ? `${failed.reason ?? 'error'}: ${failed.error ?? 'failed'}` : 'down'
+        if (!failed) return 'down'
+        const reason = failed.reason ?? 'error'
+        const error = failed.error ?? 'failed'
+        // "status: got 503" already says its reason: no "status: status: …".
+        return error.startsWith(`${reason}:`) ? error : `${reason}: ${error}`
       },
       findings: (name) => lastOf(name)?.findings ?? [],
       env: this.#env,

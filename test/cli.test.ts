@@ -86,7 +86,7 @@ t.test('check --format json has a stable shape', async (t) => {
   const apiStatus = doc.services[0]
   t.same(
     Object.keys(apiStatus).sort(),
-    ['blocked_by', 'causes', 'checks', 'consecutive_failures', 'container', 'critical', 'depends_on', 'description', 'duration_seconds', 'error', 'failures', 'group', 'info', 'last_probe_ok', 'last_run', 'last_success', 'migrations', 'name', 'needs_env', 'probe', 'probes', 'reason', 'ready', 'state', 'state_changes', 'state_since', 'target', 'up'].sort(),
+    ['blocked_by', 'causes', 'checks', 'consecutive_failures', 'container', 'critical', 'depends_on', 'description', 'duration_seconds', 'error', 'failures', 'group', 'history', 'info', 'last_probe_ok', 'last_run', 'last_success', 'migrations', 'name', 'needs_env', 'probe', 'probes', 'reason', 'ready', 'state', 'state_changes', 'state_since', 'target', 'up', 'uptime'].sort(),
   )
   t.same(apiStatus.checks, [{ name: 'status', ok: true, detail: 'got 200, expected 2xx' }, { name: 'json', ok: true }])
   t.same(doc.services[2].blocked_by, ['cache'])

@@ -79,6 +79,8 @@ export function resolveAlertOptions(options: AlertOptions): ResolvedAlertOptions
   for (const key of ['flappingWindow', 'reasonWindow', 'restartLoopWindow'] as const) {
     check(parseDuration(thresholds[key]) !== undefined, `expected thresholds.${key} to be a duration such as "15m", got ${quote(thresholds[key])}`)
   }
+  const runbook = options.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL
+  check(/^https?:\/\/[^\s#"]+$/.test(runbook), `expected the runbook base URL to be an http(s) URL without a #fragment (each alert adds #<alertname>), got ${quote(runbook)}`)
   const forOf = { ...DEFAULT_FOR, ...options.for }
   for (const [name, value] of Object.entries(forOf)) {
     check((ALERT_NAMES as readonly string[]).includes(name), `unknown alert ${quote(name)} in "for"`)
@@ -95,7 +97,7 @@ export function resolveAlertOptions(options: AlertOptions): ResolvedAlertOptions
   }
   return {
     matchers,
-    runbook: options.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL,
+    runbook,
     thresholds,
     forOf: forOf as Record<AlertName, string>,
     severityOf: severityOf as Record<AlertName, Severity>,

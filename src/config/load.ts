@@ -1,14 +1,15 @@
 // Reads, expands and validates a configuration. Every problem found is
 // reported at once with the file, the key path and, when the YAML is at
 // hand, the line; nothing is started from a config that has a problem.
-import { constants, type Stats } from 'node:fs'
+import { constants, existsSync, type Stats } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
 import { z } from 'zod'
 import { bindProbe, type BaseService, type BoundProbe, type ProbeKinds } from '../probe.js'
 import { withContainer } from '../companion.js'
 import { auditedNames } from '../env/audited.js'
+import { readDotenvFile } from '../env/dotenv-file.js'
 import { environmentKind } from '../env/environment.js'
 import { SecretSet } from '../redact.js'
 import { defaultDockerHost, type ContainerSetting } from '../settings/container.js'
@@ -55,7 +56,21 @@ const EMPTY = 'the file holds no configuration (it is empty, blank, only comment
  * the config layer knows the probe interface, never a probe.
  */
 export async function loadConfig(file: string, kinds: ProbeKinds, env: Env = process.env): Promise<Config> {
-  return parseConfig(await readConfigFile(file), file, kinds, env)
+  const text = await readConfigFile(file)
+  return parseConfig(text, file, kinds, await withDotenvBeside(file, env))
+}
+
+/**
+ * The variables `${VAR}` reads: the process environment first, then the
+ * `.env` in the config file's directory (the process wins, as with dotenv).
+ * No `.env` there is fine; one that cannot be read is a config error.
+ */
+export async function withDotenvBeside(file: string, env: Env): Promise<Env> {
+  const path = join(dirname(file), '.env')
+  if (!existsSync(path)) return env
+  const read = await readDotenvFile(path)
+  if (!read.ok) throw new ConfigError(file, [{ path: '', message: `the .env beside it (${path}) cannot be read: ${read.error}; expected a readable dotenv file or none` }])
+  return { ...read.values, ...env }
 }
 
 /**

@@ -47,11 +47,17 @@ export interface ServiceStatus {
   migrations: MigrationStatus[]
   /** What the container engine says of the service's container (services with `container:` or `probe: container`). */
   container: ContainerFacts | null
+  /** The last runs (at most 100), oldest first: when, passed or not, and the state each left it in. */
+  history: { at: string; ok: boolean; state: ServiceState }[]
+  /** Share of passed runs in `history` (0..1); null before the first run. */
+  uptime: number | null
 }
 
 export interface StatusDocument {
   generated_at: string
   environment: string
+  /** How often the probes run by default (the config's defaults.interval), in seconds: how often the page refreshes. */
+  refresh_seconds: number | null
   /** Every service has a result. */
   complete: boolean
   ready_ratio: number | null
@@ -80,7 +86,7 @@ export interface FindingStatus {
   gated: boolean
 }
 
-export function buildStatus(snapshot: Snapshot, config: Pick<Config, 'environment' | 'gates'>): StatusDocument {
+export function buildStatus(snapshot: Snapshot, config: Pick<Config, 'environment' | 'gates'> & { defaults?: Config['defaults'] }): StatusDocument {
   const services = snapshot.records.map((r): ServiceStatus => {
     const readiness = snapshot.readiness.get(r.config.name)!
     const last = r.last
@@ -113,11 +119,14 @@ export function buildStatus(snapshot: Snapshot, config: Pick<Config, 'environmen
       info: last?.info ?? {},
       migrations: last?.facts.migrations ?? [],
       container: last?.facts.container ?? null,
+      history: (r.history ?? []).map((h) => ({ at: new Date(h.at).toISOString(), ok: h.ok, state: h.state })),
+      uptime: r.history?.length ? +(r.history.filter((h) => h.ok).length / r.history.length).toFixed(4) : null,
     }
   })
   return {
     generated_at: new Date().toISOString(),
     environment: config.environment,
+    refresh_seconds: config.defaults ? config.defaults.interval / 1000 : null,
     complete: snapshot.complete,
     ready_ratio: snapshot.ratios.overall ?? null,
     groups: Object.fromEntries(snapshot.ratios.groups),

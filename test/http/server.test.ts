@@ -100,7 +100,7 @@ t.test('readiness waits for the first round; /metrics serves the cached results'
     t.match(status, { complete: true, ready_ratio: 0, config: { last_reload_successful: true }, gates: { passed: false } })
     const page = await get(`${base}/`)
     t.match(page.type, /html/)
-    t.match(page.text, /waits on db/)
+    t.match(page.text, /waits on <a href="#svc-db">db<\/a>/, 'the cause names the dependency and links to its row')
     t.match(page.text, /backend/)
     t.equal((await get(`${base}/nope`)).status, 404)
     const everything = [JSON.stringify(status), page.text, m1.text, logs.join('\n')].join('\n')

@@ -43,6 +43,8 @@ function service(over: Partial<ServiceStatus>): ServiceStatus {
     info: {},
     migrations: [],
     container: null,
+    history: [],
+    uptime: null,
     ...over,
   }
 }
@@ -66,6 +68,7 @@ const GATE_FAILURES = [
 const doc: StatusDocument = {
   generated_at: '2026-12-02T10:00:00.000Z',
   environment: 'production',
+  refresh_seconds: 30,
   complete: true,
   ready_ratio: 1 / 6,
   groups: { backend: 0, frontend: 1, infrastructure: 0 },
@@ -99,6 +102,14 @@ const doc: StatusDocument = {
       error: 'status: got 500, expected 2xx',
       checks: [{ name: 'status', ok: false, detail: 'got 500, expected 2xx' }],
       causes: [{ cause: 'down', detail: 'status: status: got 500, expected 2xx' }],
+      state_since: '2026-12-02T09:58:00.000Z',
+      history: [
+        { at: '2026-12-02T09:57:00.000Z', ok: true, state: 'ready' },
+        { at: '2026-12-02T09:58:00.000Z', ok: false, state: 'down' },
+        { at: '2026-12-02T09:59:00.000Z', ok: false, state: 'down' },
+        { at: '2026-12-02T10:00:00.000Z', ok: false, state: 'down' },
+      ],
+      uptime: 0.25,
     }),
     service({
       name: 'db',
@@ -370,21 +381,68 @@ t.test('the page: verdict with every gate failure, descriptions, the why of each
   const html = renderPage(doc)
   t.notMatch(html, /<script>alert/, 'hostile error and description text is escaped')
   t.match(html, /&#60;script&#62;alert\(&#34;x&#34;\)&#60;\/script&#62;/)
-  t.match(html, /<h2>backend — 0% ready<\/h2>/)
-  t.match(html, /16\.7% ready<\/strong>/)
-  t.match(html, /gates failed: 4 failures<\/p>\n<ul class="failures"><li>ready ratio 16\.7% is below the gate of 100%<\/li><li>critical service api is not ready/)
-  t.match(html, /<td>api <small>\(critical\)<\/small><br><small>The public REST API<\/small><\/td>/)
-  t.match(html, /<small>Storefront &#60;script&#62;/)
-  t.match(html, /<td>waits on db \(not ready\); OPENAI_API_KEY holds a placeholder in \.env<\/td>/)
-  t.match(html, /<td>it answered with an unexpected status \(status\) — got 500, expected 2xx<\/td>/)
-  t.match(html, /<h2>what holds services back<\/h2><ul><li>OPENAI_API_KEY holds a placeholder in \.env \(line 3\): a vendor&#39;s key prefix/)
-  t.match(html, /<h2>environment <code>\.env<\/code> — configured 1\/4 \(25%\)<\/h2><ul><li>OPENAI_API_KEY \(line 3\) holds a placeholder: .*<li>duplicate: LOG_LEVEL[^<]*<\/li><\/ul>/)
+  t.match(html, /<h2>backend — <span data-group-ratio="backend">0% ready<\/span><\/h2>/)
+  t.match(html, /<strong id="headline">16\.7% ready<\/strong> · gates <span id="gates">failed: 4 failures<\/span><\/p>\n<ul id="failures" class="failures"><li>ready ratio 16\.7% is below the gate of 100%<\/li><li>critical service api is not ready/)
+  t.match(html, /<section id="verdict" class="verdict fail"/)
+  t.match(html, /last round <time id="last-round" datetime="2026-12-02T10:00:00\.000Z">2026-12-02 10:00:00 UTC<\/time> · refreshes every 30s/)
+  t.match(html, /<body data-refresh="30">/, 'the refresh interval for the script')
+  t.match(html, /<td class="name">api <span class="crit"[^>]*>critical<\/span><small class="desc">The public REST API<\/small>/)
+  t.match(html, /<small class="desc">Storefront &#60;script&#62;/)
+  t.match(html, /<td class="why">waits on <a href="#svc-db">db<\/a> \(not ready\); OPENAI_API_KEY holds a placeholder in \.env<\/td>/, 'the dependency is named and linked')
+  t.match(html, /<tr id="svc-db" data-service="db" class="state-down">/, 'the link target')
+  t.match(html, /<td class="why">it answered with an unexpected status \(status\) — got 500, expected 2xx<\/td>/)
+  t.match(html, /<h2>what holds services back<\/h2><ul class="plain"><li>OPENAI_API_KEY holds a placeholder in \.env \(line 3\): a vendor&#39;s key prefix/)
+  t.match(html, /<h2>environment <code>\.env<\/code> — configured 1\/4 \(25%\)<\/h2><ul class="plain"><li>OPENAI_API_KEY \(line 3\) holds a placeholder: .*<li>duplicate: LOG_LEVEL[^<]*<\/li><\/ul>/)
+  t.match(html, /<h2>migrations<\/h2><ul class="plain"><li><a href="#svc-db">db<\/a><ul><li>prisma: 3 applied, 5 on disk, 2 not applied yet/)
+  t.match(html, /<h2>dependencies<\/h2><ul class="plain"><li><a href="#svc-api">api<\/a> waits on db <a class="badge down" href="#svc-db">✖ down<\/a><\/li><\/ul>/)
   t.match(renderPage({ ...doc, ready_ratio: null }), /first round of probes still running/)
   const nothing = renderPage(empty)
-  t.match(nothing, /<strong>nothing is configured: the config names no services<\/strong>/)
+  t.match(nothing, /<strong id="headline">nothing is configured: the config names no services<\/strong>/)
   t.match(nothing, /<li>nothing is configured: the config has no services to probe<\/li>/)
+  t.match(nothing, /last round <time id="last-round">none yet<\/time>/)
   t.notMatch(nothing, /100% ready/)
-  t.match(renderPage(healthy), /gates passed<\/p>\n<p>/)
+  const ok = renderPage(healthy)
+  t.match(ok, /<section id="verdict" class="verdict pass"[^>]*>\n<p class="headline"><span id="verdict-mark" aria-hidden="true">✔<\/span> <strong id="headline">100% ready<\/strong> · gates <span id="gates">passed<\/span><\/p>\n<ul id="failures" class="failures"><\/ul>/)
+  t.notMatch(ok, /<h2>(dependencies|migrations|containers)<\/h2>/, 'no empty sections')
+  t.match(renderPage({ ...doc, refresh_seconds: null }), /<body data-refresh="">/, 'no refresh without an interval')
+})
+
+t.test('the page: each service its state in colour and words, since when, latency, history and uptime', async (t) => {
+  const html = renderPage(doc)
+  const rowOf = (name: string) => new RegExp(`<tr id="svc-${name}"[^\n]*</tr>`).exec(html)?.[0] ?? ''
+  const cache = rowOf('cache')
+  t.match(cache, /<td class="state" data-label="state"><span class="badge down">✖ down<\/span><\/td>/, 'an icon and a word, not colour alone')
+  t.match(cache, /<td class="since">down since <time datetime="2026-12-02T09:58:00\.000Z">2026-12-02 09:58:00 UTC<\/time><\/td>/)
+  t.match(cache, /<td class="latency num" data-label="latency">12ms<\/td>/)
+  t.match(cache, /<span class="hist" role="img" aria-label="last 4 runs: 1 passed, 3 failed"><i class="ready" title="2026-12-02 09:57:00 UTC: passed, ready"><\/i><i class="fail" title="2026-12-02 09:58:00 UTC: failed, down"><\/i>/)
+  t.equal(cache.match(/<i /g)?.length, 4, 'one cell per run')
+  t.match(cache, /<td class="uptime num" data-label="uptime">25%<\/td>/)
+  t.match(rowOf('api'), /<span class="badge not_ready">⚠ not ready<\/span><\/td><td class="since">not ready since <time/)
+  t.match(rowOf('web'), /<span class="badge ready">✔ ready<\/span><\/td><td class="since">ready since /)
+  t.match(rowOf('web'), /<td class="history" data-label="history"><span class="hist-empty">no runs yet<\/span><\/td><td class="uptime num" data-label="uptime">-<\/td>/)
+  const search = rowOf('search')
+  t.match(search, /<span class="badge pending">… pending<\/span><\/td><td class="since"><\/td><td class="why">not probed yet<\/td><td class="latency num" data-label="latency">-<\/td>/)
+  t.match(html, /<script>\(function \(\) \{/, 'the refresh script is inline (no CDN, no build)')
+  t.notMatch(html, /<script[^>]+src=|<link[^>]+stylesheet|(src|href)="(https?:)?\/\//, 'nothing loaded from elsewhere')
+})
+
+t.test('the page: containers, their last error line in the why, and hostile names escaped everywhere', async (t) => {
+  const box = { name: `box-${HOSTILE}`, state: 'restarting' as const, health: 'none' as const, restartCount: 7, exitCode: 1, oomKilled: false, imagePresent: false, image: 'app:1', lastWords: `Error: Cannot find module ${HOSTILE}` }
+  const evil = `evil"><img src=x onerror=alert(1)>`
+  const html = renderPage({
+    ...doc,
+    services: [
+      service({ name: evil, group: HOSTILE, state: 'down', up: false, ready: false, reason: 'container', error: 'restart loop', container: box, causes: [{ cause: 'down', detail: 'container: restart loop' }] }),
+      service({ name: 'api', state: 'not_ready', ready: false, depends_on: [evil], causes: [{ cause: 'dependency', detail: '', services: [evil], roots: [evil] }] }),
+    ],
+    groups: { [HOSTILE]: 0 },
+  })
+  t.notMatch(html, /<script>alert|<img src=x/, 'no hostile markup survives')
+  t.match(html, /<td class="why">its container is not well \(container\) — restart loop; container box-&#60;script&#62;alert\(&#34;x&#34;\)&#60;\/script&#62; \| pipe says: Error: Cannot find module &#60;script&#62;/)
+  t.match(html, /<tr id="svc-evil%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert\(1\)%3E" data-service="evil&#34;&#62;&#60;img src=x onerror=alert\(1\)&#62;"/)
+  t.match(html, /waits on <a href="#svc-evil%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert\(1\)%3E">evil&#34;&#62;&#60;img src=x onerror=alert\(1\)&#62;<\/a>/)
+  t.match(html, /<h2>containers<\/h2><table class="grid">.*<td class="num" data-label="restarts">7<\/td><td class="num" data-label="exit">1<\/td><td data-label="image"><code>app:1<\/code> <strong>missing<\/strong><\/td><td data-label="last error line">Error: Cannot find module &#60;script&#62;/)
+  t.match(html, /<span data-group-ratio="&#60;script&#62;alert\(&#34;x&#34;\)&#60;\/script&#62; \| pipe">0% ready<\/span>/)
 })
 
 t.test('renderers are pure functions of the document', async (t) => {
