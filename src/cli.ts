@@ -188,7 +188,9 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       const runbook = values['runbook-url']
       let rules: string
       try {
-        rules = renderAlertRules({ ...options, job: `job=${JSON.stringify(job)}`, ...(runbook === undefined ? {} : { runbookBaseUrl: runbook }) })
+        // --runbook-url wins over the config's `links.runbooks`.
+        const base = runbook ?? (values.config === undefined ? undefined : (await load()).links.runbooks)
+        rules = renderAlertRules({ ...options, job: `job=${JSON.stringify(job)}`, ...(base === undefined ? {} : { runbookBaseUrl: base }) })
       } catch (err) {
         // A bad option (--runbook-url, --job) is the user's, not a bug.
         if ((err as Error).message.startsWith('alert options:')) throw new StartError((err as Error).message)

@@ -296,3 +296,18 @@ t.test('an empty service list fails the verdict with a sentence, not "0/0 ready 
   t.equal(await main(['check', '--config', file], table), 1)
   t.match(table.out, /nothing is configured: the config has no services to probe/)
 })
+
+t.test('links: the runbook base for alerts comes from the config; --runbook-url wins; a bad link is a config error', async (t) => {
+  const { dir, file } = writeConfig('services: []\nlinks: { runbooks: "https://wiki.example/groundtruth", grafana: "https://grafana.example/d/gt" }\n')
+  const io = capture(dir, {})
+  t.equal(await main(['alerts', '--config', file], io), 0, io.err)
+  t.match(io.out, /runbook_url: https:\/\/wiki\.example\/groundtruth#groundtruthservicedown/)
+  const flag = capture(dir, {})
+  t.equal(await main(['alerts', '--config', file, '--runbook-url', 'https://other.example/rb'], flag), 0, flag.err)
+  t.match(flag.out, /runbook_url: https:\/\/other\.example\/rb#/)
+  t.notMatch(flag.out, /wiki\.example/)
+  const bad = writeConfig('services: []\nlinks: { grafana: "ftp://x" }\n')
+  const err = capture(bad.dir, {})
+  t.equal(await main(['validate', '--config', bad.file], err), 2)
+  t.match(err.err, /links\.grafana: expected an http\(s\) URL/)
+})

@@ -32,6 +32,8 @@ export interface Config {
   gates: { min_ready_ratio: number; env: EnvFindingKind[]; migrations: MigrationFindingKind[] }
   /** Every secret value the config holds, to mask wherever text leaves the process. */
   secrets: SecretSet
+  /** Links out: the Grafana dashboard for the page, the runbook base for the alerts. */
+  links: { grafana?: string; runbooks?: string }
   /** The probe kinds it was validated against (their collectors are registered even before a service uses them). */
   kinds: ProbeKinds
 }
@@ -256,6 +258,7 @@ export function validateConfig(
     },
     secrets,
     kinds,
+    links: top.data.links,
   }
 }
 

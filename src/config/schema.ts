@@ -63,6 +63,13 @@ export const topLevelSchema = z.strictObject({
   env: z.array(envSource).default([]),
   /** The container engine (Docker, or Podman's Docker-compatible API). */
   docker: z.strictObject({ host: z.string().min(1).optional() }).prefault({}),
+  /** Links out from the page and the alerts: a Grafana dashboard, the runbook the alerts point to. */
+  links: z
+    .strictObject({
+      grafana: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+      runbooks: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+    })
+    .prefault({}),
   gates: z
     .strictObject({
       min_ready_ratio: z.number().min(0).max(1).default(1),

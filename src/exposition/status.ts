@@ -58,6 +58,8 @@ export interface StatusDocument {
   environment: string
   /** How often the probes run by default (the config's defaults.interval), in seconds: how often the page refreshes. */
   refresh_seconds: number | null
+  /** Links out (config `links:`): a Grafana dashboard, the runbooks. */
+  links: { grafana?: string; runbooks?: string }
   /** Every service has a result. */
   complete: boolean
   ready_ratio: number | null
@@ -86,7 +88,7 @@ export interface FindingStatus {
   gated: boolean
 }
 
-export function buildStatus(snapshot: Snapshot, config: Pick<Config, 'environment' | 'gates'> & { defaults?: Config['defaults'] }): StatusDocument {
+export function buildStatus(snapshot: Snapshot, config: Pick<Config, 'environment' | 'gates'> & { defaults?: Config['defaults']; links?: Config['links'] }): StatusDocument {
   const services = snapshot.records.map((r): ServiceStatus => {
     const readiness = snapshot.readiness.get(r.config.name)!
     const last = r.last
@@ -127,6 +129,7 @@ export function buildStatus(snapshot: Snapshot, config: Pick<Config, 'environmen
     generated_at: new Date().toISOString(),
     environment: config.environment,
     refresh_seconds: config.defaults ? config.defaults.interval / 1000 : null,
+    links: config.links ?? {},
     complete: snapshot.complete,
     ready_ratio: snapshot.ratios.overall ?? null,
     groups: Object.fromEntries(snapshot.ratios.groups),

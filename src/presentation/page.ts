@@ -126,7 +126,7 @@ export function renderPage(doc: StatusDocument): string {
 <ul id="failures" class="failures">${items(doc.gates.failures)}</ul>
 <p class="meta">environment <code>${escapeHtml(doc.environment)}</code> · last round <time id="last-round"${lastRun ? ` datetime="${escapeHtml(lastRun)}"` : ''}>${lastRun ? escapeHtml(when(lastRun)) : 'none yet'}</time>${every} <span id="refresh-state"></span></p>
 </section>
-<nav><a href="metrics">/metrics</a> · <a href="status">/status</a> · <a href="-/healthy">/-/healthy</a> · <a href="-/ready">/-/ready</a></nav>
+<nav><a href="metrics">/metrics</a> · <a href="status">/status</a> · <a href="-/healthy">/-/healthy</a> · <a href="-/ready">/-/ready</a>${doc.links?.grafana ? ` · <a href="${escapeHtml(doc.links.grafana)}" rel="noopener">Grafana</a>` : ''}${doc.links?.runbooks ? ` · <a href="${escapeHtml(doc.links.runbooks)}" rel="noopener">runbooks</a>` : ''}</nav>
 </header>
 <main>
 ${groups.map((g) => groupSection(doc, g)).join('\n')}

@@ -68,6 +68,7 @@ const GATE_FAILURES = [
 const doc: StatusDocument = {
   generated_at: '2026-12-02T10:00:00.000Z',
   environment: 'production',
+  links: {},
   refresh_seconds: 30,
   complete: true,
   ready_ratio: 1 / 6,
@@ -472,4 +473,11 @@ t.test('the report: a Containers section with the images-on-host line and the la
   t.match(md, /\| ollama \| `ollama` \| absent \| none \| 0 \| 0 \| `ollama\/ollama:latest` \*\*missing\*\* \| - \|/)
   t.notMatch(md.split('## Containers')[1]!.split('\n\n## ')[0]!, /\| web \|/, 'a service without a container has no row')
   t.notMatch(renderMarkdown(doc, 'g.yml'), /## Containers/, 'no section without containers')
+})
+
+t.test('the page links out to Grafana and the runbooks when the config names them', async (t) => {
+  t.notMatch(renderPage(doc), />Grafana</, 'no link without the config key')
+  const html = renderPage({ ...doc, links: { grafana: 'https://grafana.example/d/gt?a=1&b="2"', runbooks: 'https://wiki.example/runbook' } })
+  t.match(html, /<a href="https:\/\/grafana\.example\/d\/gt\?a=1&#38;b=&#34;2&#34;" rel="noopener">Grafana<\/a>/, 'escaped')
+  t.match(html, /<a href="https:\/\/wiki\.example\/runbook" rel="noopener">runbooks<\/a>/)
 })
