@@ -48,17 +48,19 @@ export class OnDemand {
     const fresh = chosen.filter((s) => !this.#inflight.has(s)).length
     const free = Math.max(0, this.#limiter.limit - this.#limiter.active)
     if (this.#limiter.queued + Math.max(0, fresh - free) > this.options.queueLimit) return { busy: true, retryAfterSeconds: Math.max(1, Math.ceil(Math.max(...chosen.map((s) => s.timeout)) / 1000)) }
-    const results = await Promise.all(chosen.map((s) => this.#run(s, config, baseDir)))
+    const results = await Promise.all(chosen.map((s) => this.#run(s, config, baseDir, store)))
     // A registry per request, as blackbox_exporter does: only these results, nothing cached.
     const registry = new Registry()
     registerProbed(registry, config.kinds, store.snapshotWith(results))
     return { contentType: registry.contentType, text: await registry.metrics() }
   }
 
-  #run(service: ServiceConfig, config: Config, baseDir: string): Promise<RunResult> {
+  #run(service: ServiceConfig, config: Config, baseDir: string, store: ResultStore): Promise<RunResult> {
     const running = this.#inflight.get(service)
     if (running) return running
-    const run = this.#limiter.run(() => probeService(service, config, this.options.log, baseDir)).finally(() => this.#inflight.delete(service))
+    // Logged against the scheduler's last result: a scrape of a service known to be down adds no info line.
+    const wasOk = store.get(service.name)?.last?.ok
+    const run = this.#limiter.run(() => probeService(service, config, this.options.log, baseDir, wasOk)).finally(() => this.#inflight.delete(service))
     this.#inflight.set(service, run)
     return run
   }
