@@ -14,7 +14,7 @@
 // a peer that cannot be started is reported and left out.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
-import { connect, createServer, type AddressInfo } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -22,6 +22,7 @@ import { PROBE_KINDS } from '../probes/index.js'
 import { parseConfig } from '../src/config/load.js'
 import { Daemon } from '../src/daemon.js'
 import { silentLogger } from '../src/log.js'
+import { freePort, postgresBin } from '../test/helpers/pg-cluster.js'
 
 const run = promisify(execFile)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -59,14 +60,6 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 
 // ---------------------------------------------------------------- helpers
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -163,15 +156,6 @@ async function redisPeer(): Promise<Peer> {
   }
   cleanups.push(() => peer.kill())
   return peer
-}
-
-function postgresBin(): string | undefined {
-  const base = '/usr/lib/postgresql'
-  if (!existsSync(base)) return undefined
-  const versions = readdirSync(base)
-    .filter((v) => existsSync(join(base, v, 'bin', 'initdb')))
-    .sort((a, b) => Number(b) - Number(a))
-  return versions[0] ? join(base, versions[0], 'bin') : undefined
 }
 
 /** A trust-auth cluster (no TLS, no password: this run is about stopping, not logging in). */

@@ -184,12 +184,12 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   switch (command) {
     case 'alerts': {
       // Only an explicit --config shapes severities: rules are rendered for a deployment, not discovered.
-      const options = values.config === undefined ? {} : alertOptionsFromConfig(await load())
-      const runbook = values['runbook-url']
+      const config = values.config === undefined ? undefined : await load()
+      const options = config ? alertOptionsFromConfig(config) : {}
       let rules: string
       try {
         // --runbook-url wins over the config's `links.runbooks`.
-        const base = runbook ?? (values.config === undefined ? undefined : (await load()).links.runbooks)
+        const base = values['runbook-url'] ?? config?.links.runbooks
         rules = renderAlertRules({ ...options, job: `job=${JSON.stringify(job)}`, ...(base === undefined ? {} : { runbookBaseUrl: base }) })
       } catch (err) {
         // A bad option (--runbook-url, --job) is the user's, not a bug.

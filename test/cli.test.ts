@@ -4,17 +4,14 @@ import { spawn, spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { main, parseListen, type Io } from '../src/cli.js'
+import { main, parseListen } from '../src/cli.js'
 import { CLI, childEnv, ROOT } from './helpers/child.js'
 import { writeConfig } from './helpers/config.js'
 import { find, parseExposition, value } from './helpers/metrics.js'
 import { closedPort, httpServer, tarpit } from './helpers/servers.js'
+import { captureIo as capture } from './helpers/io.js'
 
 
-function capture(cwd = ROOT, env: Record<string, string | undefined> = {}): Io & { out: string; err: string } {
-  const io = { out: '', err: '', isTTY: false, cwd, env, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) }
-  return io
-}
 
 async function peers(t: Test) {
   const api = await httpServer((_req, res) => res.end('{"status":"ok"}'))

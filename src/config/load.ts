@@ -17,6 +17,7 @@ import { defaultEnvGate, MIGRATION_FINDINGS, type EnvFindingKind, type Migration
 import { ConfigError, formatPath, type ConfigProblem } from './errors.js'
 import { expandEnv } from './expand.js'
 import { baseServiceShape, MAX_NAME_LENGTH, SERVICE_NAME, topLevelSchema, type EnvSourceConfig } from './schema.js'
+import { positionOf } from './position.js'
 
 /** A validated service: the common keys, its probe kind's settings, and the kind bound to them. */
 export type ServiceConfig = BaseService & Record<string, unknown> & { readonly bound: BoundProbe }
@@ -431,28 +432,6 @@ function describeUnion(issue: z.core.$ZodIssueInvalidUnion): string {
 
 function pathFromString(path: string): PropertyKey[] {
   return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map(([, key, index]) => (index !== undefined ? Number(index) : key!))
-}
-
-function positionOf(doc: Document, lines: LineCounter, path: PropertyKey[]): { line?: number; column?: number } {
-  // Walk up until a node exists: a missing key is reported at its parent.
-  for (let n = path.length; n >= 0; n--) {
-    const node = keyOrNode(doc, path.slice(0, n) as (string | number)[])
-    if (isNode(node) && node.range) {
-      const pos = lines.linePos(node.range[0])
-      return { line: pos.line, column: pos.col }
-    }
-  }
-  return {}
-}
-
-/**
- * A mapping entry is located at its key: a block value (`servces:` then a list)
- * starts on a later line, and an unknown key is the key's fault. A list item at itself.
- */
-function keyOrNode(doc: Document, path: (string | number)[]): unknown {
-  const parent = path.length > 0 ? doc.getIn(path.slice(0, -1), true) : undefined
-  const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === path.at(-1)) : undefined
-  return pair?.key ?? doc.getIn(path, true)
 }
 
 function looksSecret(value: string): boolean {

@@ -7,10 +7,11 @@
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
+import { LineCounter, parseDocument } from 'yaml'
 import { z } from 'zod'
 import { ConfigError, formatPath, type ConfigProblem } from '../config/errors.js'
 import { parseDuration } from '../duration.js'
+import { positionOf } from '../config/position.js'
 
 export const CLIENT_AUTH_TYPES = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const
 export type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number]
@@ -214,17 +215,3 @@ export function parseWebConfig(source: string, file: string): WebConfig {
   return { file, tls, users, headers, rateLimit, notes }
 }
 
-function positionOf(doc: Document, lines: LineCounter, path: PropertyKey[]): { line?: number; column?: number } {
-  // A missing key is reported where its parent is; a key's problem at the key.
-  for (let n = path.length; n >= 0; n--) {
-    const at = path.slice(0, n) as (string | number)[]
-    const parent = at.length > 0 ? doc.getIn(at.slice(0, -1), true) : undefined
-    const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === at.at(-1)) : undefined
-    const node = pair?.key ?? doc.getIn(at, true)
-    if (isNode(node) && node.range) {
-      const pos = lines.linePos(node.range[0])
-      return { line: pos.line, column: pos.col }
-    }
-  }
-  return {}
-}

@@ -7,10 +7,11 @@
 import { readFileSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
-import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml'
+import { LineCounter, parseDocument } from 'yaml'
 import { z } from 'zod'
 import { ConfigError, formatPath, type ConfigProblem } from '../config/errors.js'
 import { interpolate, type Interpolated } from './interpolate.js'
+import { positionOf } from '../config/position.js'
 
 type Env = Record<string, string | undefined>
 
@@ -225,20 +226,6 @@ function parseYaml(file: string): ParsedYaml {
     throw new ConfigError(file, [{ path: '', message: `invalid YAML: ${(err as Error).message.split('\n')[0]}` }])
   }
   return { value, position: (path) => positionOf(doc, lines, path) }
-}
-
-function positionOf(doc: Document, lines: LineCounter, path: PropertyKey[]): { line?: number; column?: number } {
-  for (let n = path.length; n >= 0; n--) {
-    const keys = path.slice(0, n) as (string | number)[]
-    const parent = keys.length > 0 ? doc.getIn(keys.slice(0, -1), true) : undefined
-    const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === keys.at(-1)) : undefined
-    const node = pair?.key ?? doc.getIn(keys, true)
-    if (isNode(node) && node.range) {
-      const pos = lines.linePos(node.range[0])
-      return { line: pos.line, column: pos.col }
-    }
-  }
-  return {}
 }
 
 function checkServiceKeys(raw: Record<string, unknown>, path: PropertyKey[], report: (path: PropertyKey[], message: string) => void): void {

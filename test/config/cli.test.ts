@@ -4,26 +4,15 @@ import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { main, type Io } from '../../src/cli.js'
+import { main } from '../../src/cli.js'
 import { CLI, childEnv, ROOT } from '../helpers/child.js'
 import { writeConfig } from '../helpers/config.js'
+import { captureIo as capture } from '../helpers/io.js'
 
 
 const GOOD = `services:\n  - name: api\n    probe: http\n    url: http://\${API_HOST:-127.0.0.1}:9/health\n  - name: db\n    probe: tcp\n    address: 127.0.0.1:9\n`
 const BAD = `services:\n  - name: api\n    probe: http\n    url: http://127.0.0.1:9/\n    expect:\n      status: ["200"]\n`
 
-function capture(cwd: string, env: Record<string, string | undefined> = {}): Io & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    isTTY: false,
-    cwd,
-    env,
-  }
-  return io
-}
 
 t.test('validate: a good config exits 0 and says ok', async (t) => {
   const { dir, file } = writeConfig(GOOD)

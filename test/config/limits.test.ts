@@ -5,25 +5,14 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { main, type Io } from '../../src/cli.js'
+import { main } from '../../src/cli.js'
 import { ConfigError } from '../../src/config/errors.js'
 import { loadConfig, MAX_CONFIG_BYTES, MAX_DEPTH, parseConfig } from '../../src/config/load.js'
 import { writeConfig } from '../helpers/config.js'
 import { loadFailure } from '../helpers/config-problems.js'
 import { PROBE_KINDS } from '../../probes/index.js'
+import { captureIo as capture } from '../helpers/io.js'
 
-function capture(cwd: string): Io & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    isTTY: false,
-    cwd,
-    env: {},
-  }
-  return io
-}
 
 /** `validate` in-process: its exit code and stderr. */
 async function validate(yaml: string): Promise<{ code: number; err: string; file: string }> {

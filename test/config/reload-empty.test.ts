@@ -3,7 +3,7 @@
 import { truncateSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { main, type Io } from '../../src/cli.js'
+import { main } from '../../src/cli.js'
 import { loadConfig } from '../../src/config/load.js'
 import { Daemon } from '../../src/daemon.js'
 import { createLogger } from '../../src/log.js'
@@ -11,19 +11,8 @@ import { writeConfig } from '../helpers/config.js'
 import { find, parseExposition, value } from '../helpers/metrics.js'
 import { httpServer } from '../helpers/servers.js'
 import { PROBE_KINDS } from '../../probes/index.js'
+import { captureIo as capture } from '../helpers/io.js'
 
-function capture(cwd: string): Io & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (text: string) => void (io.out += text),
-    stderr: (text: string) => void (io.err += text),
-    isTTY: false,
-    cwd,
-    env: {},
-  }
-  return io
-}
 
 t.test('validate and check exit 2 on an empty, blank, comment-only or ~ file', async (t) => {
   for (const text of ['', ' \n\t\n', '# nothing here\n', '~\n']) {

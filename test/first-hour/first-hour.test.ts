@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import t from 'tap'
-import { listenUrl, main, progressLine, type Io } from '../../src/cli.js'
+import { listenUrl, main, progressLine } from '../../src/cli.js'
 import { ConfigError } from '../../src/config/errors.js'
 import { loadConfig } from '../../src/config/load.js'
 import { probeJob } from '../../src/jobs.js'
@@ -18,11 +18,8 @@ import { PROBE_KINDS } from '../../probes/index.js'
 import { CLI, childEnv, ROOT } from '../helpers/child.js'
 import { writeConfig } from '../helpers/config.js'
 import { closedPort, httpServer } from '../helpers/servers.js'
+import { captureIo as capture } from '../helpers/io.js'
 
-function capture(cwd = ROOT, env: Record<string, string | undefined> = {}, isTTY = false): Io & { out: string; err: string } {
-  const io = { out: '', err: '', isTTY, cwd, env, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) }
-  return io
-}
 
 t.test('--help on every command prints that command\'s usage and exits 0', async (t) => {
   for (const command of ['serve', 'check', 'report', 'validate', 'init', 'alerts', 'dashboards']) {

@@ -3,15 +3,15 @@
 // test image built locally from Debian's static busybox, since no registry can
 // be reached. Containers run with `--network none`.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, copyFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { BUSYBOX, importBusyboxImage } from './busybox-image.js'
 
 const run = promisify(execFile)
-export const IMAGE = 'localhost/gt-bb:1'
+export { IMAGE } from './busybox-image.js'
 const DOCKERD = '/usr/sbin/dockerd'
-const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p))
 
 export interface TestEngine {
   /** `unix:///…/engine.sock`, for `docker.host`. */
@@ -48,7 +48,7 @@ export async function startEngine(): Promise<TestEngine> {
       await new Promise((r) => setTimeout(r, 250))
     }
   }
-  await buildImage(root, host)
+  await importBusyboxImage(root, ['docker', '-H', host])
   return {
     host,
     docker,
@@ -60,19 +60,4 @@ export async function startEngine(): Promise<TestEngine> {
       rmSync(root, { recursive: true, force: true })
     },
   }
-}
-
-/** A rootfs of busybox and its applet links, imported as IMAGE. */
-async function buildImage(root: string, host: string): Promise<void> {
-  const rootfs = join(root, 'rootfs')
-  mkdirSync(join(rootfs, 'bin'), { recursive: true })
-  copyFileSync(BUSYBOX!, join(rootfs, 'bin', 'busybox'))
-  const applets = (await run(BUSYBOX!, ['--list'])).stdout.split('\n').filter((a) => a && a !== 'busybox')
-  for (const applet of applets) symlinkSync('busybox', join(rootfs, 'bin', applet))
-  await new Promise<void>((resolve, reject) => {
-    const tar = spawn('tar', ['-C', rootfs, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] })
-    const imp = spawn('docker', ['-H', host, 'import', '--change', 'ENV PATH=/bin', '--change', 'CMD ["/bin/sh"]', '-', IMAGE], { stdio: ['pipe', 'ignore', 'inherit'] })
-    tar.stdout.pipe(imp.stdin)
-    imp.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`docker import exited ${code}`))))
-  })
 }

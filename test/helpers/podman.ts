@@ -20,17 +20,17 @@
 // - storage driver `vfs`: nothing is mounted under the directory (overlay
 //   mounts its home onto itself and would outlive a crashed test).
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { BUSYBOX, importBusyboxImage } from './busybox-image.js'
 
 const run = promisify(execFile)
-export const IMAGE = 'localhost/gt-bb:1'
+export { IMAGE } from './busybox-image.js'
 const PODMAN = '/usr/bin/podman'
 const TINI = '/usr/bin/tini'
 const RUNC = ['/usr/sbin/runc', '/usr/bin/runc'].find((p) => existsSync(p))
-const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p))
 
 export interface TestPodman {
   /** `unix:///…/podman.sock`, for `docker.host`. */
@@ -103,7 +103,7 @@ export async function startPodman(): Promise<TestPodman> {
         await new Promise((r) => setTimeout(r, 250))
       }
     }
-    await buildImage(root, host, env)
+    await importBusyboxImage(root, [PODMAN, '--remote', '--url', host], env)
   } catch (err) {
     await stop()
     throw err
@@ -123,21 +123,4 @@ function processesNaming(dir: string): number[] {
     }
   }
   return pids
-}
-
-/** A rootfs of busybox and its applet links, imported as IMAGE. */
-async function buildImage(root: string, host: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const rootfs = join(root, 'rootfs')
-  mkdirSync(join(rootfs, 'bin'), { recursive: true })
-  copyFileSync(BUSYBOX!, join(rootfs, 'bin', 'busybox'))
-  // `busybox --list` names busybox itself: not linked over the binary.
-  const applets = (await run(BUSYBOX!, ['--list'])).stdout.split('\n').filter((a) => a && a !== 'busybox')
-  for (const applet of applets) symlinkSync('busybox', join(rootfs, 'bin', applet))
-  await new Promise<void>((resolve, reject) => {
-    const tar = spawn('tar', ['-C', rootfs, '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] })
-    const imp = spawn(PODMAN, ['--remote', '--url', host, 'import', '--change', 'ENV PATH=/bin', '--change', 'CMD ["/bin/sh"]', '-', IMAGE], { stdio: ['pipe', 'ignore', 'inherit'], env })
-    tar.stdout.pipe(imp.stdin)
-    imp.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`podman import exited ${code}`))))
-  })
-  rmSync(rootfs, { recursive: true, force: true })
 }

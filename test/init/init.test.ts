@@ -10,16 +10,13 @@ import t from 'tap'
 import { parse as parseDotenv } from 'dotenv'
 import { parse as parseYaml } from 'yaml'
 import { PROBE_KINDS } from '../../probes/index.js'
-import { main, type Io } from '../../src/cli.js'
+import { main } from '../../src/cli.js'
 import { parseConfig } from '../../src/config/load.js'
+import { captureIo as capture } from '../helpers/io.js'
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures')
 const PLANTED = /planted-SECRET|SECRET-000\d/
 
-function capture(cwd: string, env: Record<string, string | undefined> = {}): Io & { out: string; err: string } {
-  const io = { out: '', err: '', isTTY: false, cwd, env, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) }
-  return io
-}
 
 function openmeet(): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'gt-init-')), 'openmeet')
