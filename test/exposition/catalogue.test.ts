@@ -2,7 +2,7 @@
 // computes it. This test builds a daemon, reads its live registry, and holds
 // it against the declarations, SPEC.md's table and the README's table, so a
 // metric cannot be renamed, relabelled or added in one place only.
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
@@ -72,7 +72,10 @@ t.test('the README documents every live metric with its type and labels, and not
   t.same(Object.fromEntries(readme), Object.fromEntries(live))
 })
 
-t.test("SPEC.md's table: every metric is live with its type and labels, or waits for a named issue", async (t) => {
+// CI lays shared/ beside the clone; a clone elsewhere has no contract to compare with, and says so.
+const specMissing = !existsSync(SPEC) && !process.env.CI ? `${SPEC} is not here (CI lays ../shared beside the clone)` : false
+
+t.test("SPEC.md's table: every metric is live with its type and labels, or waits for a named issue", { skip: specMissing }, async (t) => {
   const live = await liveRegistry()
   const spec = table(readFileSync(SPEC, 'utf8'))
   t.ok(spec.size >= 30, `SPEC's metric table was found (${spec.size} rows)`)
