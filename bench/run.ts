@@ -3,10 +3,9 @@
 // here is asserted (tests stay fast and stable). Run: npm run bench
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Registry } from 'prom-client'
 import { PROBE_KINDS } from '../probes/index.js'
 import { parseConfig } from '../src/config/load.js'
-import { registerScheduled } from '../src/exposition/registries.js'
+import { scheduledExposition } from '../src/exposition/registries.js'
 import { runRound } from '../src/jobs.js'
 import { silentLogger } from '../src/log.js'
 import { ResultStore } from '../src/results.js'
@@ -25,8 +24,7 @@ const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 for (const [services, concurrency] of [[100, 16], [500, 16], [500, 64], [2000, 64]] as const) {
   const cfg = config(services, concurrency)
   const store = new ResultStore()
-  const registry = new Registry()
-  registerScheduled(registry, cfg.kinds, () => store.snapshot(), () => ({ version: 'bench', reloadOk: true, reloadAt: 0 }))
+  const exposition = scheduledExposition(cfg.kinds, { snapshot: () => store.snapshot(), self: () => ({ version: 'bench', reloadOk: true, reloadAt: 0 }) })
   const rounds = 3
   const started = performance.now()
   for (let i = 0; i < rounds; i++) await runRound(cfg, { store, log: silentLogger, cwd: process.cwd(), processEnv: {} })
@@ -35,7 +33,7 @@ for (const [services, concurrency] of [[100, 16], [500, 16], [500, 64], [2000, 6
   const scrapes = 20
   let bytes = 0
   const s0 = performance.now()
-  for (let i = 0; i < scrapes; i++) bytes = (await registry.metrics()).length
+  for (let i = 0; i < scrapes; i++) bytes = (await exposition.metrics()).text.length
   const scrapeMs = (performance.now() - s0) / scrapes
 
   console.log(

@@ -2,10 +2,9 @@
 // job of the config into it, the registry reading it, and the view the HTTP
 // layer is given. Reloads swap the config only when the new one is valid.
 import type { Server } from 'node:http'
-import { Registry } from 'prom-client'
 import { ConfigError } from './config/errors.js'
 import type { Config } from './config/load.js'
-import { registerScheduled } from './exposition/registries.js'
+import { scheduledExposition, type ScheduledExposition } from './exposition/registries.js'
 import type { SelfState } from './exposition/self.js'
 import { buildStatus } from './exposition/status.js'
 import { closeServer, createWebServer } from './http/listener.js'
@@ -40,7 +39,8 @@ export interface ListenOptions {
 }
 
 export class Daemon {
-  readonly registry = new Registry()
+  /** What /metrics serves: built at each scrape from the store, the scheduler and groundtruth itself. */
+  readonly exposition: ScheduledExposition
   readonly store = new ResultStore()
   readonly scheduler: Scheduler
   /** /probe's runs: one process-wide limit, a bounded queue, one run per service at a time. */
@@ -64,7 +64,7 @@ export class Daemon {
     this.store.setServices(config.services)
     this.scheduler = new Scheduler({ concurrency: config.concurrency, log: options.log, clock: options.clock })
     this.onDemand = new OnDemand({ concurrency: config.concurrency, queueLimit: Math.max(64, 4 * config.concurrency), log: options.log })
-    registerScheduled(this.registry, config.kinds, () => this.store.snapshot(), () => this.#self, () => this.scheduler.stats)
+    this.exposition = scheduledExposition(config.kinds, { snapshot: () => this.store.snapshot(), self: () => this.#self, scheduler: () => this.scheduler.stats })
   }
 
   /** Loads the config; a bad one throws ConfigError and nothing starts. */
@@ -118,7 +118,7 @@ export class Daemon {
   /** What the HTTP layer sees. */
   view(): View {
     return {
-      metrics: async () => ({ contentType: this.registry.contentType, text: await this.registry.metrics() }),
+      metrics: () => this.exposition.metrics(),
       unknownIn: (selection) => unknownIn(this.#config, selection),
       probe: (selection) => this.onDemand.probe(this.#config, this.store, selection, baseDirOf(this.#config, this.#jobContext.cwd)),
       status: () => ({

@@ -7,9 +7,8 @@
 // hundred parallel scrapes never become a hundred times the concurrency in
 // connections to a database; identical concurrent requests share one run of
 // each service (single flight); a full queue answers 503 with Retry-After.
-import { Registry } from 'prom-client'
 import type { Config, ServiceConfig } from './config/load.js'
-import { registerProbed } from './exposition/registries.js'
+import { probedExposition } from './exposition/registries.js'
 import type { Busy, Exposition, Selection } from './http/server.js'
 import { probeService } from './jobs.js'
 import { Limiter } from './limiter.js'
@@ -49,10 +48,8 @@ export class OnDemand {
     const free = Math.max(0, this.#limiter.limit - this.#limiter.active)
     if (this.#limiter.queued + Math.max(0, fresh - free) > this.options.queueLimit) return { busy: true, retryAfterSeconds: Math.max(1, Math.ceil(Math.max(...chosen.map((s) => s.timeout)) / 1000)) }
     const results = await Promise.all(chosen.map((s) => this.#run(s, config, baseDir, store)))
-    // A registry per request, as blackbox_exporter does: only these results, nothing cached.
-    const registry = new Registry()
-    registerProbed(registry, config.kinds, store.snapshotWith(results))
-    return { contentType: registry.contentType, text: await registry.metrics() }
+    // Only these results, nothing cached (as blackbox_exporter's registry per request).
+    return probedExposition(config.kinds, store.snapshotWith(results))
   }
 
   #run(service: ServiceConfig, config: Config, baseDir: string, store: ResultStore): Promise<RunResult> {

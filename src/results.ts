@@ -70,6 +70,8 @@ export class ResultStore {
   /** Who depends on whom, reversed: a result changes the state of its service and of everything that waits on it. */
   #dependents = new Map<string, string[]>()
   #configs = new Map<string, ServiceConfig>()
+  /** Service names by group, for the ratios of a /probe that covers whole groups. */
+  #groups = new Map<string, string[]>()
 
   /**
    * Adopts a (re)loaded service list. Counters and states of services that
@@ -86,7 +88,11 @@ export class ResultStore {
     this.#records = next
     this.#configs = new Map(services.map((s) => [s.name, s]))
     this.#dependents = new Map()
-    for (const s of services) for (const dep of s.depends_on) this.#dependents.set(dep, [...(this.#dependents.get(dep) ?? []), s.name])
+    this.#groups = new Map()
+    for (const s of services) {
+      push(this.#groups, s.group, s.name)
+      for (const dep of s.depends_on) push(this.#dependents, dep, s.name)
+    }
     this.#refreshStates(services.map((s) => s.name), Date.now())
   }
 
@@ -146,20 +152,21 @@ export class ResultStore {
    */
   snapshotWith(fresh: readonly RunResult[]): Snapshot {
     const byName = new Map(fresh.map((r) => [r.service, r]))
-    const services = [...this.#records.values()].map((r) => r.config)
-    const readiness = computeReadiness(services, this.#facts(byName))
+    // Only the probed services and what they depend on are judged: a /probe costs what it asks for, not the whole config.
+    const readiness = computeReadiness(this.#configs, this.#facts(byName), [...byName.keys()])
     const records = fresh.map((result): ServiceRecord => {
       const rec = this.#records.get(result.service)!
       return { ...rec, last: result, up: result.ok, lastFailure: result.ok ? rec.lastFailure : result, lastSuccessAt: result.ok ? result.finishedAt : rec.lastSuccessAt, state: stateOf(result.ok, readiness.get(result.service)) }
     })
     // Ratios only where the probed set covers the whole group (or everything):
     // a ratio over part of a group would be a number nobody asked for.
-    const all = readyRatios(services, readiness)
-    const probedGroups = new Set(records.map((r) => r.config.group))
-    const covered = (group: string) => services.every((s) => s.group !== group || byName.has(s.name))
-    const groups = new Map([...all.groups].filter(([g]) => probedGroups.has(g) && covered(g)))
-    const ratios = { overall: services.every((s) => byName.has(s.name)) ? all.overall : undefined, groups }
-    return { records, readiness, ratios, complete: true, env: this.#env }
+    const groups = new Map<string, number>()
+    for (const group of new Set(records.map((r) => r.config.group))) {
+      const members = this.#groups.get(group) ?? []
+      if (members.every((n) => byName.has(n))) groups.set(group, members.filter((n) => readiness.get(n)?.ready).length / members.length)
+    }
+    const overall = this.#records.size > 0 && [...this.#records.keys()].every((n) => byName.has(n)) ? [...byName.keys()].filter((n) => readiness.get(n)?.ready).length / this.#records.size : undefined
+    return { records, readiness, ratios: { overall, groups }, complete: true, env: this.#env }
   }
 
   /** What readiness is judged on: the debounced state, or a fresh raw result where one is given. */
@@ -204,6 +211,12 @@ export class ResultStore {
     }
   }
 }
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key)
+  if (list) list.push(value)
+  else map.set(key, [value])
+}
+
 function zeroFailures(): Record<Reason, number> {
   return Object.fromEntries(REASONS.map((r) => [r, 0])) as Record<Reason, number>
 }

@@ -25,13 +25,13 @@ services:
 
 async function chain(dbPort: number, upPort: number) {
   const engine = harness(chainConfig(dbPort, upPort))
-  return { engine, registry: engine.registry }
+  return { engine, metrics: engine.metrics }
 }
 
 t.test('a chain of three whose root is down: none of the chain is ready', async (t) => {
   const up = await tarpit() // accepts connections: up for a plain tcp probe
   t.teardown(up.close)
-  const { engine, registry } = await chain(await closedPort(), up.port)
+  const { engine, metrics } = await chain(await closedPort(), up.port)
   const snapshot = await engine.runAll()
 
   t.same(
@@ -45,7 +45,7 @@ t.test('a chain of three whose root is down: none of the chain is ready', async 
   )
   t.match(snapshot.readiness.get('db')!.causes[0], { cause: 'down', detail: /^refused: / })
   t.same(snapshot.readiness.get('api')!.causes[0], { cause: 'dependency', detail: 'waits on cache (not ready); down at the root: db', services: ['cache'], roots: ['db'] })
-  const s = parseExposition(await registry.metrics())
+  const s = parseExposition(await metrics())
   t.equal(value(s, 'groundtruth_service_up', { service: 'db' }), 0)
   t.equal(value(s, 'groundtruth_service_up', { service: 'api', group: 'backend', probe: 'tcp' }), 1)
   t.equal(value(s, 'groundtruth_service_ready', { service: 'cache' }), 0)
@@ -65,12 +65,12 @@ t.test('the root comes back: the whole chain becomes ready and the flip is count
   const up = await tarpit()
   t.teardown(up.close)
   const down = await closedPort()
-  const { engine, registry } = await chain(down, up.port)
+  const { engine, metrics } = await chain(down, up.port)
   await engine.runAll()
   // Re-point db at the live port, as a restarted database would come back.
   engine.setConfig(chainConfig(up.port, up.port))
   await engine.runAll()
-  const s = parseExposition(await registry.metrics())
+  const s = parseExposition(await metrics())
   t.equal(value(s, 'groundtruth_ready_ratio'), 1)
   t.equal(value(s, 'groundtruth_service_ready', { service: 'api' }), 1)
   t.equal(value(s, 'groundtruth_service_state_changes_total', { service: 'db' }), 1)
@@ -81,12 +81,12 @@ t.test('the root comes back: the whole chain becomes ready and the flip is count
 t.test('ratios are withheld until every service has a result', async (t) => {
   const up = await tarpit()
   t.teardown(up.close)
-  const { engine, registry } = await chain(up.port, up.port)
-  let s = parseExposition(await registry.metrics())
+  const { engine, metrics } = await chain(up.port, up.port)
+  let s = parseExposition(await metrics())
   t.same(find(s, 'groundtruth_ready_ratio'), [], 'absent before any run, not a misleading 0')
   t.same(find(s, 'groundtruth_service_up'), [])
   await engine.probeAndRecord(engine.config.services[0]!)
-  s = parseExposition(await registry.metrics())
+  s = parseExposition(await metrics())
   t.same(find(s, 'groundtruth_ready_ratio'), [], 'still absent after one of four')
   t.equal(value(s, 'groundtruth_service_up', { service: 'db' }), 1)
 })
@@ -132,7 +132,7 @@ t.test('thresholds 3/2: a flapping target turns down only after 3 failures in a 
   const service = config.services[0]!
   const step = async () => {
     await engine.probeAndRecord(service)
-    const s = parseExposition(await engine.registry.metrics())
+    const s = parseExposition(await engine.metrics())
     const status = engine.store.get('flaky')!
     return {
       up: value(s, 'groundtruth_service_up', { service: 'flaky' }),

@@ -1,36 +1,77 @@
-// Which collectors each registry carries. The scheduler's registry (/metrics)
-// has every concern, counters included, plus the process and groundtruth's
-// own; a /probe registry has only the probed services' results.
-import { collectDefaultMetrics, type Registry } from 'prom-client'
+// What each face exposes. /metrics: every concern's collectors over the
+// scheduler's last snapshot (counters included), the scheduler's load,
+// groundtruth itself, and the Node process (prom-client's default metrics on
+// a registry of its own). /probe: only the probed services' results.
+import { collectDefaultMetrics, Registry } from 'prom-client'
 import { envCollector } from '../env/collector.js'
 import { kindCollectors, type ProbeKinds } from '../probe.js'
 import { factRows, type Snapshot } from '../results.js'
-import { fedBy, type Collector } from './metric.js'
-import { registerCollectors } from './registry.js'
 import type { SchedulerStats } from '../scheduler.js'
+import { fedBy, type Collector, type MetricDef } from './metric.js'
 import { schedulerCollector } from './scheduler.js'
 import { selfCollector, type SelfState } from './self.js'
 import { serviceCollector } from './services.js'
+import { familiesOf, renderText, TEXT_CONTENT_TYPE } from './text.js'
 
 /** The collectors that read a snapshot: services, each probe kind's facts, and (scheduled only) the env audit. */
 export function snapshotCollectors(kinds: ProbeKinds, scheduled: boolean): Collector<Snapshot>[] {
+  const cached = (scheduled ? SCHEDULED : PROBED).get(kinds)
+  if (cached) return cached
   const base = [serviceCollector, ...kindCollectors(kinds).map((c) => fedBy(c, factRows))]
-  return scheduled ? [...base, fedBy(envCollector, (s: Snapshot) => s.env)] : base
+  const collectors = scheduled ? [...base, fedBy(envCollector, (s: Snapshot) => s.env)] : base
+  ;(scheduled ? SCHEDULED : PROBED).set(kinds, collectors)
+  return collectors
 }
 
-/** What /metrics serves: the last scheduled results, the process, and groundtruth itself. */
-export function registerScheduled(registry: Registry, kinds: ProbeKinds, snapshot: () => Snapshot, self: () => SelfState, scheduler?: () => SchedulerStats): void {
-  registerCollectors(registry, snapshotCollectors(kinds, true), snapshot, { counters: true })
-  if (scheduler) registerCollectors(registry, [schedulerCollector], scheduler, { counters: true })
+// Built once per registry of kinds: /probe asks for them on every request.
+const SCHEDULED = new WeakMap<ProbeKinds, Collector<Snapshot>[]>()
+const PROBED = new WeakMap<ProbeKinds, Collector<Snapshot>[]>()
+
+export interface Exposition {
+  contentType: string
+  text: string
+}
+
+/** What /metrics serves, computed at each scrape from its sources; a scrape never starts a probe. */
+export interface ScheduledExposition {
+  /** Every groundtruth_ metric this face can show (the catalogue test reads it). */
+  readonly families: readonly MetricDef[]
+  metrics(): Promise<Exposition>
+}
+
+export interface ScheduledSources {
+  snapshot: () => Snapshot
+  self: () => SelfState
+  scheduler?: () => SchedulerStats
+}
+
+export function scheduledExposition(kinds: ProbeKinds, sources: ScheduledSources): ScheduledExposition {
+  const fromSnapshot = snapshotCollectors(kinds, true)
+  const process = processRegistry()
+  const options = { counters: true }
+  return {
+    families: familiesOf([...fromSnapshot, schedulerCollector, selfCollector] as Collector<never>[], options),
+    async metrics() {
+      let text = renderText(fromSnapshot, sources.snapshot(), options)
+      if (sources.scheduler) text += renderText([schedulerCollector], sources.scheduler(), options)
+      text += renderText([selfCollector], sources.self(), options)
+      return { contentType: TEXT_CONTENT_TYPE, text: text + (await process.metrics()) }
+    },
+  }
+}
+
+/** What /probe answers: these results only, no counters (they belong to the scheduler's store). */
+export function probedExposition(kinds: ProbeKinds, snapshot: Snapshot): Exposition {
+  return { contentType: TEXT_CONTENT_TYPE, text: renderText(snapshotCollectors(kinds, false), snapshot, { counters: false }) }
+}
+
+/** The Node process's own metrics (CPU, memory, event loop lag, handles) on a registry of their own. */
+function processRegistry(): Registry {
+  const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   // prom-client also exports these gauges under a `_total` name, which
   // `promtool check metrics` rightly flags; the same values stay available
   // without the suffix (nodejs_active_handles ...).
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name)
-  registerCollectors(registry, [selfCollector], self, { counters: true })
-}
-
-/** What /probe answers: these results only, no counters (they belong to the scheduler's store). */
-export function registerProbed(registry: Registry, kinds: ProbeKinds, snapshot: Snapshot): void {
-  registerCollectors(registry, snapshotCollectors(kinds, false), () => snapshot, { counters: false })
+  return registry
 }

@@ -9,11 +9,9 @@ import { basicAuth } from './auth.js'
 import type { WebConfig } from './web-config.js'
 import { renderPage } from '../presentation/page.js'
 import type { StatusDocument } from '../exposition/status.js'
+import type { Exposition } from '../exposition/registries.js'
 
-export interface Exposition {
-  contentType: string
-  text: string
-}
+export type { Exposition }
 
 /** /probe's answer when its process-wide queue is full: a 503 with Retry-After. */
 export interface Busy {
@@ -56,6 +54,8 @@ export interface AppOptions {
 export function createApp(view: View, log: Logger, options: AppOptions = {}): express.Express {
   const app = express()
   app.disable('x-powered-by')
+  // Every answer is computed fresh (a scrape, a probe, the status): an ETag would only cost a hash per response.
+  app.set('etag', false)
 
   const web = options.web
   if (web && Object.keys(web.headers).length > 0) {

@@ -46,12 +46,7 @@ async function liveRegistry(): Promise<Map<string, Row>> {
   const config = parseConfig('services: [{ name: self, probe: tcp, address: "127.0.0.1:1" }]', 'catalogue.yml', PROBE_KINDS, {})
   const daemon = await Daemon.create({ load: async () => config, log: silentLogger })
   const live = new Map<string, Row>()
-  // prom-client types these as plain descriptions; each is a Gauge or Counter with get() and labelNames.
-  for (const metric of daemon.registry.getMetricsAsArray() as unknown as Array<{ labelNames?: string[]; get(): Promise<{ name: string; type: string }> }>) {
-    const { name, type } = await metric.get()
-    if (!name.startsWith('groundtruth_')) continue
-    live.set(name, { type, labels: [...(metric.labelNames ?? [])].sort() })
-  }
+  for (const { name, type, labels } of daemon.exposition.families) live.set(name, { type, labels: [...labels].sort() })
   return live
 }
 

@@ -1,8 +1,7 @@
 // A config's jobs run into a store, with the scheduler's registry on it: the
 // daemon's path without the HTTP server or the timers.
-import { Registry } from 'prom-client'
 import type { Config, ServiceConfig } from '../../src/config/load.js'
-import { registerScheduled } from '../../src/exposition/registries.js'
+import { scheduledExposition } from '../../src/exposition/registries.js'
 import { probeService, runRound } from '../../src/jobs.js'
 import { silentLogger, type Logger } from '../../src/log.js'
 import { ResultStore } from '../../src/results.js'
@@ -11,13 +10,13 @@ export function harness(initial: Config, options: { log?: Logger; cwd?: string }
   let config = initial
   const store = new ResultStore()
   store.setServices(config.services)
-  const registry = new Registry()
-  registerScheduled(registry, config.kinds, () => store.snapshot(), () => ({ version: 'test', reloadOk: true, reloadAt: 0 }))
+  const exposition = scheduledExposition(config.kinds, { snapshot: () => store.snapshot(), self: () => ({ version: 'test', reloadOk: true, reloadAt: 0 }) })
   const log = options.log ?? silentLogger
   const cwd = options.cwd ?? process.cwd()
   return {
     store,
-    registry,
+    /** The exposition text /metrics would serve now. */
+    metrics: async () => (await exposition.metrics()).text,
     get config() {
       return config
     },

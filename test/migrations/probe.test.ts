@@ -65,7 +65,7 @@ services:
 async function metricsOf(file: string) {
   const run = round(await loadConfig(file, PROBE_KINDS, {}))
   const snapshot = await run.runAll()
-  return { samples: parseExposition(await run.registry.metrics()), snapshot }
+  return { samples: parseExposition(await run.metrics()), snapshot }
 }
 
 t.test('each tool its gauges, relative dirs starting at the config file', async (t) => {

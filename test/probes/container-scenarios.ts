@@ -57,7 +57,7 @@ export async function containerScenarios(t: Test, engine: EngineUnderTest): Prom
   )
   const h = harness(all)
   await h.runAll()
-  const s = parseExposition(await h.registry.metrics())
+  const s = parseExposition(await h.metrics())
   const result = (name: string) => h.store.get(name)!.last!
 
   t.test(`states on the real engine (${engine.name})`, async (t) => {

@@ -1,0 +1,376 @@
+// Scale bench (issue 15): the built daemon (`node dist/src/bin.js serve`) in a
+// child process, against fleets of loopback targets served by another child
+// (bench/lib/fleet.ts), so neither the daemon nor the targets share an event
+// loop with the measuring. Prints figures; nothing is asserted.
+//
+//   tarpit  950 healthy + 50 tarpit http services (interval 5s, timeout 2s):
+//           the healthy ones' cadence as their server sees it, skipped ticks,
+//           /metrics latency under a 250 ms scrape, RSS and FDs
+//   scale   RSS and /metrics cost for 100 … 10,000 services, over the floors
+//           (an idle node, the daemon with no service)
+//   soak    300 services every 5 s for 10 min: RSS and FDs after a warm-up
+//
+// Run: npm run build && npm run bench:scale -- [--only tarpit|scale|soak]
+//      [--duration S] [--concurrency N] [--soak] [--soak-minutes N]
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { PROBE_KINDS } from '../probes/index.js'
+import { parseConfig } from '../src/config/load.js'
+import {
+  cleanupSync,
+  every,
+  maxOpenFiles,
+  mib,
+  percentile,
+  procStats,
+  requireBuild,
+  samples,
+  scrape,
+  sleep,
+  startDaemon,
+  startFleet,
+  startIdleNode,
+  stopChild,
+  tempDir,
+  type DaemonChild,
+  type Fleet,
+  type ProcStats,
+} from './lib/fleet.js'
+
+const { values: flags } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    duration: { type: 'string', default: '60' },
+    concurrency: { type: 'string' },
+    soak: { type: 'boolean', default: false },
+    'soak-minutes': { type: 'string' },
+  },
+})
+const seconds = (v: string) => Number(v.replace(/s$/, ''))
+const DURATION_S = seconds(flags.duration)
+const CONCURRENCY = flags.concurrency === undefined ? undefined : Number(flags.concurrency)
+const SOAK_MINUTES = flags['soak-minutes'] === undefined ? 10 : Number(flags['soak-minutes'])
+const parts = flags.only ? [flags.only] : ['tarpit', 'scale', ...(flags.soak || flags['soak-minutes'] ? ['soak'] : [])]
+if (!parts.every((p) => ['tarpit', 'scale', 'soak'].includes(p)) || !(DURATION_S > 0) || !(SOAK_MINUTES > 0) || (CONCURRENCY !== undefined && !(CONCURRENCY >= 1))) {
+  console.log('usage: bench/scale.ts [--only tarpit|scale|soak] [--duration S] [--concurrency N] [--soak] [--soak-minutes N]')
+  process.exit(2)
+}
+
+const BIN = requireBuild()
+const dir = tempDir('gt-scale-')
+process.on('exit', cleanupSync)
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => {
+    cleanupSync()
+    process.exit(130)
+  })
+
+// ---------------------------------------------------------------- configs
+
+interface Target {
+  name: string
+  group: string
+  url: string
+}
+
+function configYaml(interval: string, timeout: string, targets: readonly Target[]): string {
+  const head = `defaults: { interval: ${interval}, timeout: ${timeout} }\n${CONCURRENCY === undefined ? '' : `concurrency: ${CONCURRENCY}\n`}`
+  if (targets.length === 0) return `${head}services: []\n`
+  const lines = targets.map((t) => `  - { name: ${t.name}, group: ${t.group}, probe: http, url: "${t.url}", expect: { status: [200], json: { status: ok } } }`)
+  return `${head}services:\n${lines.join('\n')}\n`
+}
+
+/** The concurrency the daemon will use: the flag, else the config loader's default. */
+const EFFECTIVE_CONCURRENCY = parseConfig(configYaml('30s', '2s', []), 'probe.yml', PROBE_KINDS, {}).concurrency
+const concurrencyLabel = `concurrency ${EFFECTIVE_CONCURRENCY}${CONCURRENCY === undefined ? ' (config default)' : ''}`
+
+const healthy = (fleet: Fleet, n: number): Target[] => Array.from({ length: n }, (_, i) => ({ name: `s${i}`, group: 'healthy', url: `http://127.0.0.1:${fleet.httpPort}/s${i}` }))
+
+function writeConfig(name: string, text: string): string {
+  const file = join(dir, name)
+  writeFileSync(file, text)
+  return file
+}
+
+// ---------------------------------------------------------------- figures
+
+interface Cadence {
+  served: number
+  /** Every interval between consecutive probes of a service, ms, ascending. */
+  intervals: number[]
+  worst?: { name: string; mean: number }
+  /** Services with at least one interval over 1.1 × the configured one. */
+  late: number
+  /** Services probed fewer than twice in the window: no interval to measure. */
+  unmeasured: number
+}
+
+/** The cadence of the named services as their target saw it. */
+function cadence(byPath: Map<string, number[]>, names: readonly string[], intervalMs: number): Cadence {
+  const c: Cadence = { served: 0, intervals: [], late: 0, unmeasured: 0 }
+  for (const name of names) {
+    const times = byPath.get(`/${name}`) ?? []
+    c.served += times.length
+    if (times.length < 2) {
+      c.unmeasured++
+      continue
+    }
+    const gaps = times.slice(1).map((t, i) => t - times[i]!)
+    c.intervals.push(...gaps)
+    if (gaps.some((g) => g > intervalMs * 1.1)) c.late++
+    const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length
+    if (!c.worst || Math.abs(mean - intervalMs) > Math.abs(c.worst.mean - intervalMs)) c.worst = { name, mean }
+  }
+  c.intervals.sort((a, b) => a - b)
+  return c
+}
+
+function printCadence(label: string, c: Cadence, services: number, windowS: number, intervalS: number): void {
+  const s = (ms: number) => `${(ms / 1000).toFixed(3)} s`
+  console.log(`${label} (target side, ${services} services, ${windowS.toFixed(0)} s window):`)
+  console.log(`  probes served ${c.served} (expected ≈ ${Math.round((services * windowS) / intervalS)} = ${services} × ${windowS.toFixed(0)} s / ${intervalS} s)`)
+  console.log(`  interval median ${s(percentile(c.intervals, 50))}  p99 ${s(percentile(c.intervals, 99))}  max ${s(c.intervals.at(-1) ?? NaN)}`)
+  if (c.worst) {
+    const dev = ((c.worst.mean - intervalS * 1000) / (intervalS * 1000)) * 100
+    console.log(`  worst service mean interval: ${c.worst.name} ${s(c.worst.mean)} (${dev >= 0 ? '+' : ''}${dev.toFixed(1)} % vs ${intervalS} s)`)
+  }
+  console.log(`  services with an interval > ${(intervalS * 1.1).toFixed(1)} s: ${c.late} of ${services}; probed < 2 times in the window: ${c.unmeasured}`)
+}
+
+const gauge = (body: string, name: string) => {
+  const found = samples(body, name)
+  return found.length ? String(found.reduce((a, x) => a + x.value, 0)) : 'absent'
+}
+
+function printSkipped(body: string): void {
+  const skipped = samples(body, 'groundtruth_scheduler_skipped_total').sort((a, b) => b.value - a.value)
+  const total = skipped.reduce((a, x) => a + x.value, 0)
+  const top = skipped.filter((x) => x.value > 0).slice(0, 5)
+  console.log(`scheduler: skipped_total ${total} over ${skipped.filter((x) => x.value > 0).length} services${top.length ? `; top 5: ${top.map((x) => `{${x.labels}} ${x.value}`).join(', ')}` : ''}`)
+}
+
+function printProc(label: string, list: readonly ProcStats[]): void {
+  if (list.length === 0) return console.log(`${label}: no sample (the process was gone)`)
+  const first = list[0]!
+  const last = list.at(-1)!
+  console.log(
+    `${label}: RSS start/peak/end ${mib(first.rss)} / ${mib(Math.max(...list.map((x) => x.rss)))} / ${mib(last.rss)} MiB; ` +
+      `open fds start/peak/end ${first.fds} / ${Math.max(...list.map((x) => x.fds))} / ${last.fds} (${list.length} samples)`,
+  )
+}
+
+function printLogs(d: DaemonChild): void {
+  const lines = [...d.logs].sort((a, b) => b[1] - a[1])
+  console.log(`daemon log lines (warn and up): ${lines.length ? lines.map(([k, n]) => `${n} × ${k}`).join('; ') : 'none'}`)
+}
+
+const ms = (n: number) => n.toFixed(1)
+
+// ---------------------------------------------------------------- 1. tarpit fleet
+
+async function tarpit(): Promise<void> {
+  const HEALTHY = 950
+  const TARPITS = 50
+  console.log(`\n== tarpit fleet: ${HEALTHY} healthy + ${TARPITS} tarpit http services, interval 5s, timeout 2s, ${concurrencyLabel}, ${DURATION_S} s window after the first round`)
+  const fleet = await startFleet()
+  let daemon: DaemonChild | undefined
+  try {
+    const tarpits: Target[] = Array.from({ length: TARPITS }, (_, i) => ({ name: `t${i}`, group: 'tarpit', url: `http://127.0.0.1:${fleet.tarpitPort}/t${i}` }))
+    daemon = await startDaemon(BIN, writeConfig('tarpit.yml', configYaml('5s', '2s', [...healthy(fleet, HEALTHY), ...tarpits])))
+    const d = daemon
+    await d.waitFor('/-/healthy', 60_000)
+    const proc: ProcStats[] = []
+    const sampler = every(5000, () => void (procStats(d.pid) && proc.push(procStats(d.pid)!)))
+    const readyMs = await d.waitFor('/-/ready', 300_000)
+    console.log(`first round (spawn → /-/ready): ${(readyMs / 1000).toFixed(1)} s; daemon max open files ${maxOpenFiles(d.pid)}`)
+
+    await fleet.reset()
+    const start = performance.now()
+    const latencies: number[] = []
+    let body = ''
+    let sizes = 0
+    const scraper = every(250, async () => {
+      const r = await scrape(d.url)
+      latencies.push(r.ms)
+      body = r.body
+      sizes = Math.max(sizes, r.body.length)
+    })
+    const end = start + DURATION_S * 1000
+    while (performance.now() < end) {
+      await sleep(Math.min(10_000, end - performance.now()))
+      console.log(
+        `  t=${((performance.now() - start) / 1000).toFixed(0).padStart(3)}s  skipped_total ${gauge(body, 'groundtruth_scheduler_skipped_total')}  ` +
+          `queue_length ${gauge(body, 'groundtruth_scheduler_queue_length')}  active ${gauge(body, 'groundtruth_scheduler_active')}`,
+      )
+    }
+    const windowS = (performance.now() - start) / 1000
+    await scraper.stop()
+    const { byPath, tarpitAccepted } = await fleet.arrivals()
+    await sampler.stop()
+
+    printCadence('healthy cadence', cadence(byPath, healthy(fleet, HEALTHY).map((t) => t.name), 5000), HEALTHY, windowS, 5)
+    const tp = cadence(byPath, tarpits.map((t) => t.name), 5000)
+    console.log(
+      `tarpits: ${tarpitAccepted} probes started in the window (${((tarpitAccepted / windowS) * 5).toFixed(1)} per 5 s for ${TARPITS} services); ` +
+        `interval between probes of one tarpit median ${(percentile(tp.intervals, 50) / 1000).toFixed(1)} s, max ${((tp.intervals.at(-1) ?? NaN) / 1000).toFixed(1)} s`,
+    )
+    printSkipped(body)
+    const sorted = [...latencies].sort((a, b) => a - b)
+    console.log(`/metrics every 250 ms: ${sorted.length} scrapes, p50 ${ms(percentile(sorted, 50))} ms, p99 ${ms(percentile(sorted, 99))} ms, max ${ms(sorted.at(-1) ?? NaN)} ms; body ${(sizes / 1024).toFixed(0)} KiB`)
+    printProc('daemon (every 5 s from listening)', proc)
+    printLogs(d)
+  } finally {
+    await daemon?.stop()
+    await fleet.stop()
+  }
+}
+
+// ---------------------------------------------------------------- 2. memory and scrape cost at scale
+
+/** After /-/ready, long enough for the second round (the 30 s tick) to start and, below 10,000 services, finish. */
+const SETTLE_MS = 35_000
+const SCRAPES = 20
+
+interface ScaleRow {
+  services: number
+  readyS: number
+  rss: number
+  peak: number
+  rssAfterScrapes: number
+  fds: number
+  p50: number
+  p99: number
+  bytes: number
+  served: number
+}
+
+async function measureDaemon(fleet: Fleet, n: number, floorDuring?: () => void): Promise<ScaleRow> {
+  console.error(`[scale] ${n} services: starting`)
+  await fleet.reset()
+  const d = await startDaemon(BIN, writeConfig(`scale-${n}.yml`, configYaml('30s', '2s', healthy(fleet, n))))
+  try {
+    const proc: ProcStats[] = []
+    const sampler = every(1000, () => void (procStats(d.pid) && proc.push(procStats(d.pid)!)))
+    const readyMs = await d.waitFor('/-/ready', 600_000)
+    await sleep(SETTLE_MS)
+    floorDuring?.()
+    await sampler.stop()
+    const settled = proc.at(-1)!
+    const latencies: number[] = []
+    let bytes = 0
+    for (let i = 0; i < SCRAPES; i++) {
+      const r = await scrape(d.url)
+      latencies.push(r.ms)
+      bytes = r.body.length
+    }
+    latencies.sort((a, b) => a - b)
+    const { byPath } = await fleet.arrivals()
+    return {
+      services: n,
+      readyS: readyMs / 1000,
+      rss: settled.rss,
+      peak: Math.max(...proc.map((x) => x.rss)),
+      rssAfterScrapes: procStats(d.pid)?.rss ?? NaN,
+      fds: settled.fds,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      bytes,
+      served: [...byPath.values()].reduce((a, x) => a + x.length, 0),
+    }
+  } finally {
+    await d.stop()
+    printLogsIfAny(n, d)
+  }
+}
+
+function printLogsIfAny(n: number, d: DaemonChild): void {
+  if (d.logs.size) console.error(`[scale] ${n} services, daemon logs: ${[...d.logs].map(([k, c]) => `${c} × ${k}`).join('; ')}`)
+}
+
+async function scale(): Promise<void> {
+  console.log(`\n== memory and /metrics cost at scale: healthy http services, interval 30s, timeout 2s, ${concurrencyLabel}`)
+  console.log(`RSS taken ${SETTLE_MS / 1000} s after /-/ready (sampled every 1 s; peak over the whole run); then ${SCRAPES} sequential scrapes`)
+  const fleet = await startFleet()
+  try {
+    // The floors, measured the same way at the same moment: an idle node beside the daemon with no service.
+    const idle = startIdleNode()
+    let idleStats: ProcStats | undefined
+    const empty = await measureDaemon(fleet, 0, () => (idleStats = procStats(idle.pid)))
+    await stopChild(idle)
+    console.log(`Node floor (node -e "setInterval(()=>{},1e9)"): RSS ${idleStats ? mib(idleStats.rss) : '?'} MiB, ${idleStats?.fds ?? '?'} fds`)
+    console.log(`daemon with 0 services: RSS ${mib(empty.rss)} MiB (peak ${mib(empty.peak)}), ${empty.fds} fds, scrape p50 ${ms(empty.p50)} ms for ${empty.bytes} B`)
+    console.log('')
+    console.log('services  ready s  RSS MiB  peak MiB  after-scrapes MiB  fds  +RSS/svc KiB  scrape p50 ms  p99 ms  µs/svc (p50)  body KiB  B/svc  probes served (rounds)')
+    for (const n of [100, 1000, 3000, 10_000]) {
+      const r = await measureDaemon(fleet, n)
+      console.log(
+        `${String(n).padStart(8)}  ${r.readyS.toFixed(1).padStart(7)}  ${mib(r.rss).padStart(7)}  ${mib(r.peak).padStart(8)}  ${mib(r.rssAfterScrapes).padStart(17)}  ${String(r.fds).padStart(3)}  ` +
+          `${((r.rss - empty.rss) / 1024 / n).toFixed(2).padStart(12)}  ${ms(r.p50).padStart(13)}  ${ms(r.p99).padStart(6)}  ${((r.p50 * 1000) / n).toFixed(1).padStart(12)}  ` +
+          `${(r.bytes / 1024).toFixed(0).padStart(8)}  ${(r.bytes / n).toFixed(0).padStart(5)}  ${r.served} (${(r.served / n).toFixed(2)})`,
+      )
+    }
+  } finally {
+    await fleet.stop()
+  }
+}
+
+// ---------------------------------------------------------------- 3. soak
+
+async function soak(): Promise<void> {
+  const N = 300
+  const warmupMin = Math.min(2, SOAK_MINUTES / 2)
+  console.log(`\n== soak: ${N} healthy http services, interval 5s, timeout 2s, ${concurrencyLabel}, ${SOAK_MINUTES} min after /-/ready; RSS, fds and a /metrics scrape every 10 s; figures after a ${warmupMin} min warm-up`)
+  const fleet = await startFleet()
+  let daemon: DaemonChild | undefined
+  try {
+    daemon = await startDaemon(BIN, writeConfig('soak.yml', configYaml('5s', '2s', healthy(fleet, N))))
+    const d = daemon
+    const readyMs = await d.waitFor('/-/ready', 120_000)
+    console.log(`first round (spawn → /-/ready): ${(readyMs / 1000).toFixed(1)} s`)
+    const start = performance.now()
+    const series: Array<ProcStats & { t: number; scrapeMs: number }> = []
+    let body = ''
+    let measuring = false
+    const sampler = every(10_000, async () => {
+      const t = (performance.now() - start) / 1000
+      const stats = procStats(d.pid)
+      const r = await scrape(d.url)
+      body = r.body
+      if (stats) series.push({ ...stats, t, scrapeMs: r.ms })
+      if (!measuring && t >= warmupMin * 60) {
+        measuring = true
+        await fleet.reset()
+      }
+    })
+    await sleep(SOAK_MINUTES * 60_000)
+    await sampler.stop()
+    const { byPath } = await fleet.arrivals()
+
+    console.log('series (the sample nearest each minute):')
+    for (let m = 0; m <= SOAK_MINUTES; m++) {
+      const s = series.reduce((best, x) => (Math.abs(x.t - m * 60) < Math.abs(best.t - m * 60) ? x : best), series[0]!)
+      console.log(`  ${String(m).padStart(3)} min  (t=${s.t.toFixed(0).padStart(4)} s)  RSS ${mib(s.rss).padStart(6)} MiB  fds ${String(s.fds).padStart(4)}  scrape ${ms(s.scrapeMs)} ms${m < warmupMin ? '  (warm-up)' : ''}`)
+    }
+    const after = series.filter((x) => x.t >= warmupMin * 60)
+    const span = (pick: (x: ProcStats) => number, fmt: (v: number) => string) => {
+      const v = after.map(pick)
+      return `min ${fmt(Math.min(...v))}  max ${fmt(Math.max(...v))}  last ${fmt(v.at(-1)!)}  spread ${fmt(Math.max(...v) - Math.min(...v))}`
+    }
+    console.log(`after warm-up (${after.length} samples): RSS MiB ${span((x) => x.rss, mib)}`)
+    console.log(`after warm-up (${after.length} samples): fds     ${span((x) => x.fds, String)}`)
+    const windowS = after.length ? SOAK_MINUTES * 60 - after[0]!.t : NaN
+    printCadence('cadence after warm-up', cadence(byPath, healthy(fleet, N).map((t) => t.name), 5000), N, windowS, 5)
+    printSkipped(body)
+    printLogs(d)
+  } finally {
+    await daemon?.stop()
+    await fleet.stop()
+  }
+}
+
+try {
+  for (const part of parts) await { tarpit, scale, soak }[part as 'tarpit' | 'scale' | 'soak']()
+} finally {
+  cleanupSync()
+}
