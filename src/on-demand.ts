@@ -1,12 +1,22 @@
 // `/probe`: the selected services probed now, answered with their metrics
 // only (the Prometheus multi-target pattern). Nothing is recorded: the
-// scheduler's view stays the scheduler's. Readiness of the probed services
-// uses these fresh results and the last known results of their dependencies.
+// scheduler's view stays the scheduler's.
+//
+// What they depend on (transitively) is probed now too, and only used to
+// judge their readiness: when Prometheus shards services over replicas
+// (README "Sharding"), a service and its dependency often land on different
+// replicas, and this one's scheduler may never have measured the dependency.
+// The dependency's own series stay out of the answer: its replica exports
+// them, and a second copy would double-count in every sum.
 //
 // All /probe work shares one process-wide limit with a bounded queue, so a
 // hundred parallel scrapes never become a hundred times the concurrency in
-// connections to a database; identical concurrent requests share one run of
-// each service (single flight); a full queue answers 503 with Retry-After.
+// connections to a database; concurrent requests share one run of each
+// service (single flight), dependencies included, so a database that ten
+// scraped services depend on is probed once per burst; a full queue answers
+// 503 with Retry-After. No run waits on another while holding a slot (a
+// service's probe does not need its dependencies' results, only the verdict
+// does), so dependencies queued behind their dependents cannot deadlock.
 import type { Config, ServiceConfig } from './config/load.js'
 import { probedExposition } from './exposition/registries.js'
 import type { Busy, Exposition, Selection } from './http/server.js'
@@ -44,12 +54,14 @@ export class OnDemand {
 
   async probe(config: Config, store: ResultStore, selection: Selection, baseDir: string): Promise<Exposition | Busy> {
     const chosen = config.services.filter((s) => selection.services.includes(s.name) || selection.groups.includes(s.group))
-    const fresh = chosen.filter((s) => !this.#inflight.has(s)).length
+    const needed = withDependencies(config, chosen)
+    // Every run this request would start counts against the queue, its dependencies' too.
+    const fresh = needed.filter((s) => !this.#inflight.has(s)).length
     const free = Math.max(0, this.#limiter.limit - this.#limiter.active)
-    if (this.#limiter.queued + Math.max(0, fresh - free) > this.options.queueLimit) return { busy: true, retryAfterSeconds: Math.max(1, Math.ceil(Math.max(...chosen.map((s) => s.timeout)) / 1000)) }
-    const results = await Promise.all(chosen.map((s) => this.#run(s, config, baseDir, store)))
-    // Only these results, nothing cached (as blackbox_exporter's registry per request).
-    return probedExposition(config.kinds, store.snapshotWith(results))
+    if (this.#limiter.queued + Math.max(0, fresh - free) > this.options.queueLimit) return { busy: true, retryAfterSeconds: Math.max(1, Math.ceil(Math.max(...needed.map((s) => s.timeout)) / 1000)) }
+    const results = await Promise.all(needed.map((s) => this.#run(s, config, baseDir, store)))
+    // Only these results, nothing cached (as blackbox_exporter's registry per request); only the asked services shown.
+    return probedExposition(config.kinds, store.snapshotWith(results, chosen.map((s) => s.name)))
   }
 
   #run(service: ServiceConfig, config: Config, baseDir: string, store: ResultStore): Promise<RunResult> {
@@ -61,4 +73,22 @@ export class OnDemand {
     this.#inflight.set(service, run)
     return run
   }
+}
+
+/** Each config's services by name, built once per (re)load: /probe looks dependencies up on every scrape. */
+const INDEX = new WeakMap<Config, ReadonlyMap<string, ServiceConfig>>()
+
+/** `chosen` and everything they depend on, transitively, each once; the chosen first, in their order. */
+export function withDependencies(config: Config, chosen: readonly ServiceConfig[]): ServiceConfig[] {
+  let byName = INDEX.get(config)
+  if (!byName) INDEX.set(config, (byName = new Map(config.services.map((s) => [s.name, s]))))
+  const seen = new Set(chosen)
+  // Config validation rejects unknown names and cycles; the set guards shared dependencies (diamonds).
+  for (const service of seen) {
+    for (const name of service.depends_on) {
+      const dep = byName.get(name)
+      if (dep) seen.add(dep)
+    }
+  }
+  return [...seen]
 }

@@ -145,16 +145,23 @@ export class ResultStore {
   }
 
   /**
-   * A snapshot of just the given fresh results (for /probe): only their
-   * services appear, judged on these raw results (a one-off run has nothing
-   * to debounce), their readiness against the last known state of
-   * everything else. Counters are not part of it.
+   * A snapshot of just the given fresh results (for /probe): only the
+   * `shown` services appear (all of `fresh` when not given), judged on these
+   * raw results (a one-off run has nothing to debounce), their readiness
+   * against the fresh results of the others (their dependencies, measured in
+   * the same /probe) and the last known state of everything else. Counters
+   * are not part of it.
    */
-  snapshotWith(fresh: readonly RunResult[]): Snapshot {
+  snapshotWith(fresh: readonly RunResult[], shown?: readonly string[]): Snapshot {
     const byName = new Map(fresh.map((r) => [r.service, r]))
-    // Only the probed services and what they depend on are judged: a /probe costs what it asks for, not the whole config.
-    const readiness = computeReadiness(this.#configs, this.#facts(byName), [...byName.keys()])
-    const records = fresh.map((result): ServiceRecord => {
+    // Dependencies measured only for readiness are not shown: under sharding
+    // their own replica exports them, and a second copy would double-count.
+    const wanted = shown && new Set(shown)
+    const visible = wanted ? fresh.filter((r) => wanted.has(r.service)) : fresh
+    const shownSet = new Set(visible.map((r) => r.service))
+    // Only the shown services and what they depend on are judged: a /probe costs what it asks for, not the whole config.
+    const readiness = computeReadiness(this.#configs, this.#facts(byName), visible.map((r) => r.service))
+    const records = visible.map((result): ServiceRecord => {
       const rec = this.#records.get(result.service)!
       return { ...rec, last: result, up: result.ok, lastFailure: result.ok ? rec.lastFailure : result, lastSuccessAt: result.ok ? result.finishedAt : rec.lastSuccessAt, state: stateOf(result.ok, readiness.get(result.service)) }
     })
@@ -163,9 +170,9 @@ export class ResultStore {
     const groups = new Map<string, number>()
     for (const group of new Set(records.map((r) => r.config.group))) {
       const members = this.#groups.get(group) ?? []
-      if (members.every((n) => byName.has(n))) groups.set(group, members.filter((n) => readiness.get(n)?.ready).length / members.length)
+      if (members.every((n) => shownSet.has(n))) groups.set(group, members.filter((n) => readiness.get(n)?.ready).length / members.length)
     }
-    const overall = this.#records.size > 0 && [...this.#records.keys()].every((n) => byName.has(n)) ? [...byName.keys()].filter((n) => readiness.get(n)?.ready).length / this.#records.size : undefined
+    const overall = this.#records.size > 0 && [...this.#records.keys()].every((n) => shownSet.has(n)) ? records.filter((r) => readiness.get(r.config.name)?.ready).length / this.#records.size : undefined
     return { records, readiness, ratios: { overall, groups }, complete: true, env: this.#env }
   }
 

@@ -2,12 +2,20 @@
 // audit, and whatever else keeps the result store fresh. A cadence is a fixed
 // `interval` or a node-cron `schedule`. A job never runs twice at once (a
 // tick that finds it still running is skipped, counted, and logged once until
-// the job keeps its cadence again), and at most `concurrency` jobs run at all.
+// the job keeps its cadence again), and at most `concurrency` jobs hold a slot.
 //
-// Two lanes: a job whose last run hung until its timeout (a tarpit, a dead
-// host that drops packets) waits in a lane of its own with a quarter of the
-// slots, so hanging targets cannot hold every slot for a whole timeout and
-// starve the healthy ones, which keep their cadence.
+// The concurrency model, chosen from the 1,000-service bench (bench/scale.ts):
+// - Phases: each interval job ticks at its own offset within the interval
+//   (from a hash of its name, as Prometheus spreads its scrapes), so a
+//   thousand services are a steady trickle, not a burst every interval that
+//   stalls the event loop and /metrics.
+// - Slots are held briefly: a run still going after HOLD_MS gives its slot
+//   back and waits for its target's timeout without one. A tarpit costs a
+//   socket and a timer, never a slot for its whole timeout; slot holders and
+//   overdue runs together stay under IN_FLIGHT_FACTOR × concurrency.
+// - Two lanes: a job whose last run hung until its timeout (a tarpit, a dead
+//   host that drops packets) waits in a lane of its own with a quarter of the
+//   slots, so hanging targets never queue ahead of healthy ones.
 import cron from 'node-cron'
 import { Limiter } from './limiter.js'
 import type { Logger } from './log.js'
@@ -29,23 +37,44 @@ export type Lane = 'normal' | 'slow'
 
 /** What the scheduler's own metrics show. */
 export interface SchedulerStats {
+  /** Jobs holding a slot. */
   active: number
   queued: number
+  /** Jobs still running after giving their slot back (waiting on a slow target). */
+  overdue: number
   /** Ticks skipped because the job was still running, by job name. */
   skipped: ReadonlyMap<string, { fields: Record<string, string>; count: number }>
 }
 
 /** Where ticks come from: real timers, or a test's hand-driven clock. */
 export interface Clock {
-  every(ms: number, tick: () => void): () => void
+  /** Ticks every `ms`, the first at `ms + offsetMs` from now. */
+  every(ms: number, tick: () => void, offsetMs: number): () => void
   cron(expression: string, name: string, tick: () => void): () => void
+  /** Calls `fn` once after `ms` (a slot given back early). */
+  after(ms: number, fn: () => void): () => void
 }
 
+/** A run still going after this long gives its slot back (healthy probes here take 1–50 ms; see the README's concurrency model). */
+export const HOLD_MS = 250
+/** Slot holders and overdue runs together: this many times the concurrency. */
+export const IN_FLIGHT_FACTOR = 16
+
 export const realClock: Clock = {
-  every(ms, tick) {
-    // Fixed rate from the first tick: each tick is `interval` after the previous one, however long the run took.
-    const timer = setInterval(tick, ms)
-    return () => clearInterval(timer)
+  every(ms, tick, offsetMs) {
+    // Fixed rate: each tick is `interval` after the previous one, however long the run took.
+    let timer: NodeJS.Timeout = setTimeout(() => {
+      tick()
+      timer = setInterval(tick, ms)
+    }, ms + offsetMs)
+    return () => {
+      clearTimeout(timer)
+      clearInterval(timer)
+    }
+  },
+  after(ms, fn) {
+    const timer = setTimeout(fn, ms)
+    return () => clearTimeout(timer)
   },
   cron(expression, name, tick) {
     const task = cron.schedule(expression, tick, { name })
@@ -70,14 +99,14 @@ export class Scheduler {
   readonly #inflight = new Set<Promise<void>>()
 
   constructor(private readonly options: SchedulerOptions) {
-    this.#lanes = lanes(options.concurrency)
     this.#clock = options.clock ?? realClock
+    this.#lanes = lanes(options.concurrency, this.#clock)
   }
 
   /** Jobs queued or running now, for /status. */
-  get load(): { active: number; queued: number } {
+  get load(): { active: number; queued: number; overdue: number } {
     const { normal, slow } = this.#lanes
-    return { active: normal.active + slow.active, queued: normal.queued + slow.queued }
+    return { active: normal.active + slow.active, queued: normal.queued + slow.queued, overdue: normal.overdue + slow.overdue }
   }
 
   get stats(): SchedulerStats {
@@ -94,7 +123,7 @@ export class Scheduler {
     this.#stopCadences()
     for (const job of jobs) {
       if (job.schedule !== undefined) this.#stops.push(this.#clock.cron(job.schedule, `groundtruth:${job.name}`, () => void this.trigger(job)))
-      else if (job.interval !== undefined) this.#stops.push(this.#clock.every(job.interval, () => void this.trigger(job)))
+      else if (job.interval !== undefined) this.#stops.push(this.#clock.every(job.interval, () => void this.trigger(job), phase(job.name, job.interval)))
     }
     return this.runOnce(jobs)
   }
@@ -115,7 +144,7 @@ export class Scheduler {
    * flight finish under the old limit and keep their no-overlap guard.
    */
   setConcurrency(concurrency: number): void {
-    if (concurrency !== this.#lanes.normal.limit) this.#lanes = lanes(concurrency)
+    if (concurrency !== this.#lanes.normal.limit) this.#lanes = lanes(concurrency, this.#clock)
   }
 
   #stopCadences(): void {
@@ -148,6 +177,14 @@ export class Scheduler {
 }
 
 /** The normal lane has the configured slots; hanging jobs share a quarter of them (at least one). */
-function lanes(concurrency: number): Record<Lane, Limiter> {
-  return { normal: new Limiter(concurrency), slow: new Limiter(Math.max(1, Math.ceil(concurrency / 4))) }
+function lanes(concurrency: number, clock: Clock): Record<Lane, Limiter> {
+  const options = { holdMs: HOLD_MS, maxInFlight: IN_FLIGHT_FACTOR * concurrency, after: clock.after }
+  return { normal: new Limiter(concurrency, options), slow: new Limiter(Math.max(1, Math.ceil(concurrency / 4)), options) }
+}
+
+/** A job's offset within its interval: stable across restarts and reloads, spread evenly over the interval (FNV-1a of the name). */
+export function phase(name: string, interval: number): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193)
+  return (hash >>> 0) % interval
 }

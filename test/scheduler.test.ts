@@ -4,26 +4,40 @@
 import t from 'tap'
 import { Limiter } from '../src/limiter.js'
 import { createLogger } from '../src/log.js'
-import { Scheduler, type Clock, type Job } from '../src/scheduler.js'
+import { HOLD_MS, IN_FLIGHT_FACTOR, phase, Scheduler, type Clock, type Job } from '../src/scheduler.js'
 
 /** A clock whose ticks happen only when the test says so. */
 function manualClock() {
-  const cadences = new Map<number, { kind: 'every' | 'cron'; spec: string; tick: () => void }>()
+  const cadences = new Map<number, { kind: 'every' | 'cron'; spec: string; tick: () => void; offset?: number }>()
+  const timers = new Map<number, { ms: number; fn: () => void }>()
   let next = 0
-  const add = (kind: 'every' | 'cron', spec: string, tick: () => void) => {
+  const add = (kind: 'every' | 'cron', spec: string, tick: () => void, offset?: number) => {
     const id = next++
-    cadences.set(id, { kind, spec, tick })
+    cadences.set(id, { kind, spec, tick, offset })
     return () => void cadences.delete(id)
   }
   const clock: Clock = {
-    every: (ms, tick) => add('every', String(ms), tick),
+    every: (ms, tick, offset) => add('every', String(ms), tick, offset),
     cron: (expression, _name, tick) => add('cron', expression, tick),
+    after: (ms, fn) => {
+      const id = next++
+      timers.set(id, { ms, fn })
+      return () => void timers.delete(id)
+    },
   }
   return {
     clock,
     /** Fires every live cadence once (an interval elapsed, a cron minute came round). */
     tick: () => [...cadences.values()].forEach((c) => c.tick()),
     live: () => [...cadences.values()].map((c) => `${c.kind}:${c.spec}`),
+    offsets: () => [...cadences.values()].map((c) => c.offset),
+    /** Fires every pending one-shot timer (their time came), returning the delays they were set for. */
+    elapse: () => {
+      const due = [...timers.entries()]
+      for (const [id] of due) timers.delete(id)
+      for (const [, timer] of due) timer.fn()
+      return due.map(([, timer]) => timer.ms)
+    },
   }
 }
 
@@ -95,7 +109,7 @@ t.test('at most `concurrency` jobs run at once, in arrival order', async (t) => 
     await flush()
     const running = jobs.filter((j) => j.waiting() > 0)
     t.ok(running.length <= 3, `${running.length} running at once`)
-    t.same(scheduler.load, { active: running.length, queued: 10 - done - running.length })
+    t.same(scheduler.load, { active: running.length, queued: 10 - done - running.length, overdue: 0 })
     running.forEach((j) => j.release())
     done += running.length
   }
@@ -160,7 +174,7 @@ t.test('stop waits for jobs in flight; a job that throws is logged, not fatal', 
   const slow = gatedJob('slow')
   const boom: Job = { name: 'boom', fields: { service: 'boom' }, run: () => Promise.reject(new Error('kaboom')) }
   void scheduler.start([slow.job, boom])
-  t.same(scheduler.load, { active: 2, queued: 0 })
+  t.same(scheduler.load, { active: 2, queued: 0, overdue: 0 })
   let stopped = false
   const stopping = scheduler.stop().then(() => (stopped = true))
   await flush()
@@ -178,7 +192,7 @@ t.test('a new concurrency applies to jobs queued from then on', async (t) => {
   const b = gatedJob('b')
   const round = scheduler.start([a.job, b.job])
   await flush()
-  t.same(scheduler.load, { active: 1, queued: 1 })
+  t.same(scheduler.load, { active: 1, queued: 1, overdue: 0 })
   a.release()
   await flush()
   b.release()
@@ -188,7 +202,7 @@ t.test('a new concurrency applies to jobs queued from then on', async (t) => {
   const d = gatedJob('d')
   const second = scheduler.runOnce([c.job, d.job])
   await flush()
-  t.same(scheduler.load, { active: 2, queued: 0 })
+  t.same(scheduler.load, { active: 2, queued: 0, overdue: 0 })
   c.release()
   d.release()
   await second
@@ -226,5 +240,86 @@ t.test('Limiter releases its slot when a task rejects', async (t) => {
   const limiter = new Limiter(1)
   await t.rejects(limiter.run(() => Promise.reject(new Error('x'))))
   t.equal(await limiter.run(async () => 42), 42)
+  t.equal(limiter.active, 0)
+})
+
+t.test('a run that outlasts HOLD_MS gives its slot back: hanging targets never hold the healthy ones up for a whole timeout', async (t) => {
+  const { clock, elapse } = manualClock()
+  const scheduler = new Scheduler({ concurrency: 2, log: createLogger({ write: () => {} }), clock })
+  // Unknown targets (normal lane): six that hang, then three healthy ones queued behind them.
+  const hanging = Array.from({ length: 6 }, (_, i) => gatedJob(`hang${i}`))
+  const healthy = Array.from({ length: 3 }, (_, i) => gatedJob(`ok${i}`))
+  const round = scheduler.runOnce([...hanging, ...healthy].map((j) => j.job))
+  await flush()
+  t.same(scheduler.load, { active: 2, queued: 7, overdue: 0 }, 'two slots, the rest wait')
+  for (let i = 0; i < 3; i++) {
+    t.ok(elapse().every((ms) => ms === HOLD_MS), `the early release is set for ${HOLD_MS} ms`)
+    await flush()
+  }
+  t.same(scheduler.load, { active: 2, queued: 1, overdue: 6 }, 'the hanging runs went on without their slots')
+  t.equal(healthy.filter((j) => j.waiting() > 0).length, 2, 'healthy jobs got the slots the hanging ones gave back')
+  healthy.forEach((j) => j.release())
+  await flush()
+  healthy.forEach((j) => j.release())
+  await flush()
+  t.same(healthy.map((j) => j.runs()), [1, 1, 1], 'every healthy job ran while the hanging ones still hang')
+  t.equal(scheduler.load.active, 0, 'a finished overdue-free run gives its slot back')
+  hanging.forEach((j) => j.release())
+  await round
+  t.same(scheduler.load, { active: 0, queued: 0, overdue: 0 }, 'overdue runs that finish are no longer counted')
+})
+
+t.test(`slot holders and overdue runs together stay under ${IN_FLIGHT_FACTOR} × concurrency`, async (t) => {
+  const { clock, elapse } = manualClock()
+  const scheduler = new Scheduler({ concurrency: 1, log: createLogger({ write: () => {} }), clock })
+  const hanging = Array.from({ length: IN_FLIGHT_FACTOR + 4 }, (_, i) => gatedJob(`hang${i}`))
+  const round = scheduler.runOnce(hanging.map((j) => j.job))
+  for (let i = 0; i < IN_FLIGHT_FACTOR + 4; i++) {
+    elapse()
+    await flush()
+  }
+  const running = hanging.filter((j) => j.waiting() > 0).length
+  t.equal(running, IN_FLIGHT_FACTOR, 'no more runs in flight than the bound')
+  t.same(scheduler.load, { active: 1, queued: 4, overdue: IN_FLIGHT_FACTOR - 1 }, 'at the bound the last run keeps its slot')
+  let pending = true
+  void round.then(() => (pending = false))
+  while (pending) {
+    hanging.forEach((j) => j.release())
+    await flush()
+  }
+  t.same(hanging.map((j) => j.runs()), hanging.map(() => 1))
+})
+
+t.test('each interval job ticks at its own phase: stable, within the interval, spread out', async (t) => {
+  const { clock, offsets } = manualClock()
+  const scheduler = new Scheduler({ concurrency: 4, log: createLogger({ write: () => {} }), clock })
+  const jobs = Array.from({ length: 200 }, (_, i) => ({ name: `probe:s${i}`, fields: {}, interval: 5000, run: async () => {} }))
+  await scheduler.start(jobs)
+  const seen = offsets() as number[]
+  t.same(seen, jobs.map((j) => phase(j.name, 5000)), 'the offset given to the clock is the job\'s phase')
+  t.ok(seen.every((o) => Number.isInteger(o) && o >= 0 && o < 5000))
+  t.equal(phase('probe:s7', 5000), phase('probe:s7', 5000), 'the same name has the same phase (a restart keeps the spread)')
+  // Ten buckets of 500 ms: none empty, none with more than twice its share.
+  const buckets = Array.from({ length: 10 }, (_, b) => seen.filter((o) => Math.floor(o / 500) === b).length)
+  t.ok(buckets.every((n) => n > 0 && n <= 40), `spread over the interval: ${buckets.join(' ')}`)
+  await scheduler.stop()
+})
+
+t.test('Limiter: a woken waiter inherits the slot, so a task arriving meanwhile cannot overshoot the limit', async (t) => {
+  const limiter = new Limiter(1)
+  let running = 0
+  let most = 0
+  const task = async () => {
+    most = Math.max(most, ++running)
+    await new Promise((r) => setImmediate(r))
+    running--
+  }
+  const first = limiter.run(task)
+  const queued = limiter.run(task)
+  await first
+  // The slot passed to `queued` on release; this newcomer must wait for it.
+  const late = limiter.run(task)
+  await Promise.all([queued, late])
+  t.equal(most, 1)
   t.equal(limiter.active, 0)
 })

@@ -83,5 +83,5 @@ t.test("SPEC.md's table: every metric is live with its type and labels, or waits
   }
   for (const name of Object.keys(NOT_YET)) t.ok(spec.has(name), `${name} is in SPEC`)
   // Beyond the SPEC: the README documents these (checked above).
-  t.same([...live.keys()].filter((n) => !spec.has(n)).sort(), ['groundtruth_env_file_readable', 'groundtruth_migration_read_ok', 'groundtruth_probe_consecutive_failures', 'groundtruth_scheduler_active', 'groundtruth_scheduler_queue_length', 'groundtruth_scheduler_skipped_total', 'groundtruth_tls_cert_expiry_timestamp_seconds'])
+  t.same([...live.keys()].filter((n) => !spec.has(n)).sort(), ['groundtruth_env_file_readable', 'groundtruth_migration_read_ok', 'groundtruth_probe_consecutive_failures', 'groundtruth_scheduler_active', 'groundtruth_scheduler_overdue', 'groundtruth_scheduler_queue_length', 'groundtruth_scheduler_skipped_total', 'groundtruth_tls_cert_expiry_timestamp_seconds'])
 })
