@@ -10,6 +10,7 @@ import { defineProbe, ProbeError, type CheckResult, type ProbeContext } from '..
 import { displayTarget } from '../src/redact.js'
 import { duration, expectations, regex } from '../src/settings/fields.js'
 import { formatBytes } from './lib/budget.js'
+import { onAbort } from './lib/abort.js'
 import { configured } from './lib/checks.js'
 import { jsonSubsetMismatch } from './lib/json-subset.js'
 import { urlWith } from './lib/target.js'
@@ -193,19 +194,29 @@ function fetchOnce(
     const req = request(url, {
       method,
       headers: { 'user-agent': 'groundtruth', ...headers },
-      signal: ctx.signal,
       // A fresh socket per probe: a pooled one would hide connection failures
       // and skip the TLS handshake whose certificate we want to see.
       agent: false,
       ...(https ? tlsOptions(svc.tls, ca) : {}),
     })
-    req.on('error', reject)
+    // Our own abort listener rather than `signal:`: Node's would stay attached
+    // until the socket's close event and, when the run ends first, build an
+    // AbortError with a stack trace for a request that is already done.
+    const stop = onAbort(ctx.signal, () => req.destroy(ctx.signal.reason as Error))
+    const fail = (err: unknown) => {
+      stop()
+      reject(err)
+    }
+    req.on('error', fail)
     req.on('response', (res: IncomingMessage) => {
       const cert = https ? (res.socket as TLSSocket).getPeerCertificate?.() : undefined
       const certValidTo = cert?.valid_to ? Date.parse(cert.valid_to) : undefined
       readBody(res, method === 'HEAD' ? 0 : svc.max_body_bytes).then(({ text, truncated }) => {
+        stop()
+        // Nothing more is read: the socket goes now, not when the server closes it.
+        req.destroy()
         resolve({ status: res.statusCode ?? 0, body: text, truncated, certValidTo, url, location: res.headers.location })
-      }, reject)
+      }, fail)
     })
     req.end(body)
   })
