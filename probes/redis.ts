@@ -15,9 +15,11 @@
 // however long the server says it is (`$1000000000\r\n`). The socket is made
 // here (BudgetedConnector) and reads at most RUN_BYTE_BUDGET (16 MiB) per run
 // (probes/lib/budget.ts); past that it is destroyed and the run fails, said so.
+//
+// ioredis itself is loaded by the first run (loadIoredis; probes/lib/lazy.ts says why).
 import { createConnection } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
-import { AbstractConnector, Redis, type RedisOptions } from 'ioredis'
+import type { Redis, RedisOptions } from 'ioredis'
 import { z } from 'zod'
 import { classifyError } from '../src/classify.js'
 import { defineProbe, ProbeError, type CheckResult, type Reason } from '../src/probe.js'
@@ -25,6 +27,7 @@ import { expectations } from '../src/settings/fields.js'
 import { onAbort } from './lib/abort.js'
 import { ByteBudget } from './lib/budget.js'
 import { configured } from './lib/checks.js'
+import { lazy } from './lib/lazy.js'
 import { formatEndpoint, urlEndpoint, urlWith, userInfo, type Endpoint } from './lib/target.js'
 import { loadCa, refusePlaintextWithTls, tlsOptions, tlsSettings } from './lib/tls.js'
 
@@ -64,6 +67,10 @@ export default defineProbe({
 
   async run(svc, ctx) {
     refusePlaintextWithTls(svc.tls, new URL(svc.url), 'rediss')
+    // The first redis run imports ioredis (probes/lib/lazy.ts): inside the
+    // runner's deadline (its clock starts before run() is called), before the
+    // latency clock, which is the server's.
+    const { Redis, budgetedConnector } = await loadIoredis()
     const ep = endpoint(svc.url)
     const ca = await loadCa(svc.tls)
     const budget = new ByteBudget(undefined, 'the Redis server')
@@ -172,23 +179,32 @@ export default defineProbe({
 })
 
 /**
- * ioredis' connector for one host and port (what its StandaloneConnector
- * does), with the socket guarded by `budget` from before its first byte.
+ * ioredis, imported by the first redis run, and the connector class built on
+ * it, once. ioredis constructs the connector with nothing but its options, so
+ * each run binds its own budget: `budgetedConnector(budget)`.
  */
-function budgetedConnector(budget: ByteBudget) {
-  return class BudgetedConnector extends AbstractConnector {
+const loadIoredis = lazy(async () => {
+  const { AbstractConnector, Redis } = await import('ioredis')
+
+  /**
+   * ioredis' connector for one host and port (what its StandaloneConnector
+   * does), with the socket guarded by `budget` from before its first byte.
+   */
+  class BudgetedConnector extends AbstractConnector {
+    readonly #budget: ByteBudget
     readonly #options: RedisOptions
 
-    constructor(options: unknown) {
+    constructor(budget: ByteBudget, options: unknown) {
       const redisOptions = options as RedisOptions
       super(redisOptions.disconnectTimeout ?? 2000)
+      this.#budget = budget
       this.#options = redisOptions
     }
 
     connect(): Promise<NonNullable<Redis['stream']>> {
       const { host, port, tls } = this.#options
       this.connecting = true
-      const stream = budget.guard(tls ? tlsConnect({ host, port, ...tls }) : createConnection({ host: host!, port: port! }))
+      const stream = this.#budget.guard(tls ? tlsConnect({ host, port, ...tls }) : createConnection({ host: host!, port: port! }))
       this.stream = stream
       stream.once('error', (err: Error) => {
         this.firstError = err
@@ -196,7 +212,9 @@ function budgetedConnector(budget: ByteBudget) {
       return Promise.resolve(stream)
     }
   }
-}
+
+  return { Redis, budgetedConnector: (budget: ByteBudget) => BudgetedConnector.bind(null, budget) }
+})
 
 /** The database number in the URL's path: none or `/` is 0; anything else must be a small integer. */
 function parseDb(text: string): number | undefined {

@@ -18,16 +18,35 @@
 // success, its socket destroyed when ctx.signal fires (timeout or end of run).
 // Each client's socket reads at most RUN_BYTE_BUDGET (16 MiB; probes/lib/budget.ts):
 // pg buffers a message until all of it has arrived, whatever length it announces.
+//
+// pg itself is loaded by the first run (loadPg; probes/lib/lazy.ts says why).
 import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import type { ConnectionOptions } from 'node:tls'
-import pg from 'pg'
+import type pg from 'pg'
 import { classifyError } from '../../src/classify.js'
 import { ProbeError, type ProbeContext } from '../../src/probe.js'
 import { onAbort, settledOrAborted } from '../lib/abort.js'
 import { ByteBudget } from '../lib/budget.js'
+import { lazy } from '../lib/lazy.js'
 import { urlEndpoint, type Endpoint } from '../lib/target.js'
 import { loadCa, type TlsSettings } from '../lib/tls.js'
 import type { SslMode } from './settings.js'
+
+/** pg, imported by the first postgres run, then shared by every run. */
+export const loadPg = lazy(async () => (await import('pg')).default)
+
+const requireHere = createRequire(import.meta.url)
+
+/**
+ * A server's error reply (pg.DatabaseError). Synchronous, for the error paths:
+ * the class is the one of the pg loaded in this process, by a run or by
+ * anyone else (the same module); while pg is not loaded, nothing is one.
+ */
+export function isDatabaseError(err: unknown): err is pg.DatabaseError {
+  const loaded = loadPg.loaded() ?? (requireHere.cache[requireHere.resolve('pg')]?.exports as typeof pg | undefined)
+  return loaded !== undefined && err instanceof loaded.DatabaseError
+}
 
 /** SQLSTATEs of a rejected login: wrong password, unknown role, no pg_hba entry. */
 const AUTH_SQLSTATES = new Set(['28P01', '28000'])
@@ -101,24 +120,24 @@ function attempts(mode: SslMode, ca: Buffer | undefined): (ConnectionOptions | f
 }
 
 /** Opens a fresh client, falling back between TLS and plain as the sslmode allows. */
-export async function connect(ep: PgEndpoint, ca: Buffer | undefined, ctx: ProbeContext, left: () => number): Promise<Connection> {
+export async function connect(driver: typeof pg, ep: PgEndpoint, ca: Buffer | undefined, ctx: ProbeContext, left: () => number): Promise<Connection> {
   const failed: { err: unknown; encrypted: boolean }[] = []
   for (const ssl of attempts(ep.sslmode, ca)) {
     try {
-      return await open(ep, ssl, ctx, left)
+      return await open(driver, ep, ssl, ctx, left)
     } catch (err) {
       failed.push({ err, encrypted: ssl !== false })
       // As libpq: allow/prefer try the other way when the server was reached
       // and turned this one down (refused TLS, failed handshake, rejected login).
-      const reached = err instanceof pg.DatabaseError || (err as Error).message === NO_SSL || classifyError(err) === 'tls'
+      const reached = err instanceof driver.DatabaseError || (err as Error).message === NO_SSL || classifyError(err) === 'tls'
       if (!reached || ctx.signal.aborted) break
     }
   }
   throw connectError(failed, ep)
 }
 
-async function open(ep: PgEndpoint, ssl: ConnectionOptions | false, ctx: ProbeContext, left: () => number): Promise<Connection> {
-  const client = new pg.Client({
+async function open(driver: typeof pg, ep: PgEndpoint, ssl: ConnectionOptions | false, ctx: ProbeContext, left: () => number): Promise<Connection> {
+  const client = new driver.Client({
     host: ep.host,
     port: ep.port,
     user: ep.user,
@@ -169,7 +188,7 @@ export async function close({ client, detach }: Connection, signal: AbortSignal)
 function connectError(failed: { err: unknown; encrypted: boolean }[], ep: PgEndpoint): unknown {
   const primary = failed.find((f) => (f.err as { code?: unknown }).code === '28P01') ?? failed[failed.length - 1]!
   const mapped = mapError(primary.err, ep, primary.encrypted)
-  const other = failed.find((f) => f !== primary && f.err instanceof pg.DatabaseError)
+  const other = failed.find((f) => f !== primary && isDatabaseError(f.err))
   if (!other || !(mapped instanceof ProbeError)) return mapped
   const also = mapError(other.err, ep, other.encrypted) as ProbeError
   return new ProbeError(mapped.reason, `${mapped.message}; ${other.encrypted ? 'with' : 'without'} TLS: ${also.message}`, mapped.info)
@@ -177,7 +196,7 @@ function connectError(failed: { err: unknown; encrypted: boolean }[], ep: PgEndp
 
 function mapError(err: unknown, ep: PgEndpoint, encrypted: boolean): unknown {
   if (err instanceof ProbeError) return err
-  if (err instanceof pg.DatabaseError) {
+  if (isDatabaseError(err)) {
     const sqlstate = err.code ?? 'unknown'
     const reason = AUTH_SQLSTATES.has(sqlstate) ? 'auth' : 'error'
     return new ProbeError(reason, `${err.message} (SQLSTATE ${sqlstate})`, { sqlstate, encrypted })

@@ -2,9 +2,10 @@
 // SELECT 1 and the server's facts, then each configured check (catalog.ts,
 // query.ts); the transaction is rolled back.
 import { TLSSocket } from 'node:tls'
-import pg from 'pg'
+import type pg from 'pg'
 import { ProbeError, type CheckResult } from '../../src/probe.js'
 import { minTablesCheck, schemaChecks, tableChecks } from './catalog.js'
+import { isDatabaseError } from './connect.js'
 import { queryCheck, statementTimeout } from './query.js'
 import type { Expect } from './settings.js'
 
@@ -48,7 +49,7 @@ export async function runChecks(client: pg.Client, e: Expect, left: () => number
  * server problem.
  */
 export function checkFailure(err: unknown): unknown {
-  if (!(err instanceof pg.DatabaseError)) return err
+  if (!isDatabaseError(err)) return err
   if (err.code === '57014') return new ProbeError('timeout', `no answer within the probe timeout (${err.message})`, { sqlstate: err.code })
   return new ProbeError('error', `${err.message} (SQLSTATE ${err.code ?? 'unknown'})`, { sqlstate: err.code })
 }

@@ -2,9 +2,10 @@
 // through the extended protocol (exactly one statement: `...; COMMIT;
 // DELETE ...` is refused), with a statement_timeout inside the probe
 // timeout. Its first cell must be truthy.
-import pg from 'pg'
+import type pg from 'pg'
 import { formatDuration } from '../../src/duration.js'
 import type { CheckResult } from '../../src/probe.js'
+import { isDatabaseError } from './connect.js'
 
 /**
  * The server-side limit for one statement: what is left of the probe timeout,
@@ -27,7 +28,7 @@ export async function queryCheck(client: pg.Client, sql: string, left: () => num
     const cell: unknown = result.rows[0]![0]
     return { check: { name: 'query', ok: truthy(cell), detail: firstCell(cell) }, timedOut: false }
   } catch (err) {
-    if (!(err instanceof pg.DatabaseError)) throw err
+    if (!isDatabaseError(err)) throw err
     const timedOut = err.code === '57014'
     const detail = `SQLSTATE ${err.code}: ${err.message}${timedOut ? ` (statement_timeout ${formatDuration(limit)}, within the probe timeout)` : ''}`
     return { check: { name: 'query', ok: false, detail }, timedOut }

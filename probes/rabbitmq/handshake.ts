@@ -28,14 +28,17 @@
 // amqplib's own bound holds: no frame larger than MAX_FRAME_BYTES is buffered
 // (its default is 64 MiB, gathered by repeated concatenation), and a frame
 // the handshake does not expect ends it.
+//
+// amqplib itself is loaded by the first run (loadAmqplib; probes/lib/lazy.ts says why).
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
-import { connect, type ChannelModel, type Options, type SocketOptions } from 'amqplib'
+import type { ChannelModel, Options, SocketOptions } from 'amqplib'
 import { formatDuration } from '../../src/duration.js'
 import { ProbeError, type ProbeContext, type Reason } from '../../src/probe.js'
 import type { Duplex } from 'node:stream'
 import { settledOrAborted } from '../lib/abort.js'
 import type { ByteBudget } from '../lib/budget.js'
+import { lazy } from '../lib/lazy.js'
 import { formatEndpoint } from '../lib/target.js'
 import { tlsOptions, type TlsSettings } from '../lib/tls.js'
 import type { AmqpEndpoint } from './endpoint.js'
@@ -45,6 +48,9 @@ import type { AmqpEndpoint } from './endpoint.js'
  * default, RabbitMQ's too), and a broker sends no frame larger than agreed.
  */
 export const MAX_FRAME_BYTES = 1024 * 1024
+
+/** amqplib, imported by the first rabbitmq run, then shared by every run. */
+export const loadAmqplib = lazy(() => import('amqplib'))
 
 /** The broker's answer when it closed the connection during the handshake. */
 interface CloseReply {
@@ -61,6 +67,8 @@ export async function open(
   ctx: ProbeContext,
   budget: ByteBudget,
 ): Promise<ChannelModel> {
+  // Loaded already by the run (index.ts), before its latency clock.
+  const { connect } = await loadAmqplib()
   const options: Options.Connect = {
     protocol: ep.tls ? 'amqps' : 'amqp',
     hostname: ep.host,

@@ -16,7 +16,7 @@ import { defineProbe } from '../../src/probe.js'
 import { ByteBudget } from '../lib/budget.js'
 import { loadCa, refusePlaintextWithTls, tlsSettings } from '../lib/tls.js'
 import { amqpUrl, endpoint, targetOf } from './endpoint.js'
-import { closeConnection, open } from './handshake.js'
+import { closeConnection, loadAmqplib, open } from './handshake.js'
 import { checkQueues, openChannel, queueCheckNames, queueExpectations } from './queues.js'
 
 const settings = {
@@ -41,6 +41,10 @@ export default defineProbe({
     const ca = await loadCa(svc.tls)
 
     const budget = new ByteBudget(undefined, 'the AMQP peer')
+    // The first rabbitmq run imports amqplib (probes/lib/lazy.ts): inside the
+    // runner's deadline (its clock starts before run() is called), before the
+    // latency clock, which is the broker's.
+    await loadAmqplib()
     const started = performance.now()
     const model = await open(ep, svc.tls, ca, svc.name, ctx, budget)
 
