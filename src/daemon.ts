@@ -8,6 +8,7 @@ import { scheduledExposition, type ScheduledExposition } from './exposition/regi
 import type { SelfState } from './exposition/self.js'
 import { buildStatus } from './exposition/status.js'
 import { closeServer, createWebServer } from './http/listener.js'
+import { targetGroups } from './http/sd.js'
 import { createApp, type ReloadOutcome, type View } from './http/server.js'
 import type { WebConfig } from './http/web-config.js'
 import { baseDirOf, jobsFor, type JobContext } from './jobs.js'
@@ -128,6 +129,7 @@ export class Daemon {
         scheduler: this.scheduler.load,
         ...buildStatus(this.store.snapshot(), this.#config),
       }),
+      targetGroups: () => targetGroups(this.#config.services),
       ready: () => this.firstRoundDone,
       reload: () => this.reload(),
     }

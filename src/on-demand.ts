@@ -43,6 +43,8 @@ export class OnDemand {
   #limiter: Limiter
   /** Runs in flight, by service (a reload brings new service objects, and so new runs). */
   readonly #inflight = new Map<ServiceConfig, Promise<RunResult>>()
+  /** The last on-demand outcome per service, for the logs of a replica whose scheduler has not measured it (a sharded one). */
+  readonly #lastOk = new WeakMap<ServiceConfig, boolean>()
 
   constructor(private readonly options: OnDemandOptions) {
     this.#limiter = new Limiter(options.concurrency)
@@ -67,9 +69,15 @@ export class OnDemand {
   #run(service: ServiceConfig, config: Config, baseDir: string, store: ResultStore): Promise<RunResult> {
     const running = this.#inflight.get(service)
     if (running) return running
-    // Logged against the scheduler's last result: a scrape of a service known to be down adds no info line.
-    const wasOk = store.get(service.name)?.last?.ok
-    const run = this.#limiter.run(() => probeService(service, config, this.options.log, baseDir, wasOk)).finally(() => this.#inflight.delete(service))
+    // Logged against the last known result: a scrape of a service known to be down adds no info line.
+    const wasOk = store.get(service.name)?.last?.ok ?? this.#lastOk.get(service)
+    const run = this.#limiter
+      .run(() => probeService(service, config, this.options.log, baseDir, wasOk))
+      .then((result) => {
+        this.#lastOk.set(service, result.ok)
+        return result
+      })
+      .finally(() => this.#inflight.delete(service))
     this.#inflight.set(service, run)
     return run
   }

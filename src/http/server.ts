@@ -1,6 +1,6 @@
 // The HTTP face (SPEC §4). It sees groundtruth through a narrow view:
-// metrics, probing a selection now, the status document, readiness and
-// reload. Handlers only read that view, except /probe (runs the asked probes
+// metrics, probing a selection now, the status document, the services as
+// discovery targets, readiness and reload. Handlers only read that view, except /probe (runs the asked probes
 // now) and /-/reload. Every path is behind the web config (SPEC §4b): its
 // headers on every response, its rate limit and its basic auth.
 import express, { type NextFunction, type Request, type Response } from 'express'
@@ -10,6 +10,7 @@ import type { WebConfig } from './web-config.js'
 import { renderPage } from '../presentation/page.js'
 import type { StatusDocument } from '../exposition/status.js'
 import type { Exposition } from '../exposition/registries.js'
+import type { TargetGroup } from './sd.js'
 
 export type { Exposition }
 
@@ -39,6 +40,8 @@ export interface View {
   /** Probes the selection now; its metrics only, or `busy` when the process-wide queue is full. */
   probe(selection: Selection): Promise<Exposition | Busy>
   status(): StatusDocument & Record<string, unknown>
+  /** Every configured service as an `http_sd_config` target group (names and groups only). */
+  targetGroups(): TargetGroup[]
   /** The first round of probes is done. */
   ready(): boolean
   reload(): Promise<ReloadOutcome>
@@ -98,6 +101,11 @@ export function createApp(view: View, log: Logger, options: AppOptions = {}): ex
       return
     }
     res.type(m.contentType).send(m.text)
+  })
+
+  // Prometheus' HTTP service discovery: one target group per service, for the sharded scrape config (deploy/prometheus/sharded.yml).
+  app.get('/sd', (_req, res) => {
+    res.json(view.targetGroups())
   })
 
   app.get('/status', (_req, res) => {

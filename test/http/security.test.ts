@@ -127,7 +127,7 @@ http_server_config:
   const tls = { ca: pki.ca }
   const good = { ...tls, headers: { authorization: basic('prometheus', PASSWORD) } }
   const answers: Answer[] = []
-  for (const path of ['/metrics', '/status', '/', '/-/healthy', '/-/ready', '/probe?service=self', '/nope']) {
+  for (const path of ['/metrics', '/status', '/', '/-/healthy', '/-/ready', '/probe?service=self', '/sd', '/nope']) {
     const missing = await call(base, path, tls)
     t.equal(missing.status, 401, `${path} without credentials`)
     t.match(missing.headers['www-authenticate'], /^Basic realm="groundtruth"/)

@@ -116,7 +116,7 @@ t.test('/probe runs only the asked services, now', async (t) => {
   const one = parseExposition((await get(`${base}/probe?service=api`)).text)
   t.equal(hits(), before + 1, 'the probe ran at request time')
   t.same([...new Set(one.map((s) => s.labels.service).filter(Boolean))], ['api'])
-  t.equal(value(one, 'groundtruth_service_ready', { service: 'api' }), 0, 'judged against the cached state of db')
+  t.equal(value(one, 'groundtruth_service_ready', { service: 'api' }), 0, 'judged against db, probed now too (and not shown)')
   t.same(find(one, 'groundtruth_probes_total'), [], 'no counters in a one-off probe')
   t.same(find(one, 'groundtruth_ready_ratio'), [], 'no overall ratio for part of the services')
 
