@@ -33,7 +33,7 @@ const USAGE = `groundtruth ${VERSION}: measures what is actually working
 
 usage:
   groundtruth serve    [--config FILE] [--listen [HOST]:PORT] [--log-level LEVEL]
-                       [--web.config.file FILE] [--web.enable-lifecycle]
+                       [--web.config.file FILE] [--web.enable-lifecycle] [--no-schedule]
   groundtruth check    [--config FILE] [--format table|json|markdown]
   groundtruth report   [--config FILE] [--out FILE]
   groundtruth validate [--config FILE]
@@ -49,7 +49,8 @@ init writes a commented config from a compose file and .env, and says what it
 inferred and why; it never overwrites a file without --force.
 --listen defaults to ${DEFAULT_LISTEN} (every interface; 127.0.0.1:9469 for loopback only).
 --web.config.file takes a Prometheus web config (TLS, basic auth, headers);
---web.enable-lifecycle lets POST /-/reload reload (SIGHUP always does).
+--web.enable-lifecycle lets POST /-/reload reload (SIGHUP always does);
+--no-schedule runs no scheduled probes: a shard replica that answers /probe only.
 alerts renders the Prometheus rule file (with --config, critical services
 and what they depend on page; the others warn); dashboards writes the
 Grafana dashboards. --job is the scrape job of groundtruth (default groundtruth);
@@ -84,13 +85,18 @@ class StartError extends Error {}
 /** The usage of each command, for `groundtruth COMMAND --help`. */
 const COMMAND_USAGE: Record<string, string> = {
   serve: `usage: groundtruth serve [--config FILE] [--listen [HOST]:PORT] [--log-level debug|info|warn|error]
-                         [--web.config.file FILE] [--web.enable-lifecycle]
+                         [--web.config.file FILE] [--web.enable-lifecycle] [--no-schedule]
 
 Probes every service on its schedule and serves the cached results on
 /metrics, /status and / (default --listen ${DEFAULT_LISTEN}). Sets ${LISTEN_URL_VARIABLE} to
 its own URL for the config (\${${LISTEN_URL_VARIABLE}}), so a self-check follows --listen.
-SIGHUP reloads the config. Exit 0 after SIGTERM/SIGINT, 2 on a bad config or an
-address that is in use.
+--web.config.file takes a Prometheus web config (TLS, basic auth, headers);
+--web.enable-lifecycle lets POST /-/reload reload. --no-schedule runs no
+scheduled probes (nor the env audit): a shard replica (README "Sharding") that
+measures a service, and what it depends on, only when Prometheus scrapes
+/probe?service=NAME; its /metrics has no service series and /-/ready is ready
+at once. SIGHUP reloads the config. Exit 0 after SIGTERM/SIGINT, 2 on a bad
+config or an address that is in use.
 `,
   check: `usage: groundtruth check [--config FILE] [--format table|json|markdown]
 
@@ -177,6 +183,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       force: { type: 'boolean' },
       'web.config.file': { type: 'string' },
       'web.enable-lifecycle': { type: 'boolean' },
+      'no-schedule': { type: 'boolean' },
     },
   })
   const load = configLoader(values.config, io)
@@ -228,6 +235,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       return serve((env) => configLoader(values.config, { ...io, env }), values.listen ?? DEFAULT_LISTEN, values['log-level'] ?? 'info', io, {
         webConfigFile: values['web.config.file'],
         enableLifecycle: values['web.enable-lifecycle'] ?? false,
+        schedule: !(values['no-schedule'] ?? false),
       })
     default:
       throw new UsageError(`unknown command "${command}"`)
@@ -324,7 +332,7 @@ const LISTEN_ERRORS: Record<string, string> = {
   EADDRNOTAVAIL: 'no interface of this machine has that address; choose another with --listen',
 }
 
-async function serve(loader: (env: Io['env']) => () => Promise<Config>, listen: string, level: string, io: Io, web: { webConfigFile?: string; enableLifecycle: boolean }): Promise<number> {
+async function serve(loader: (env: Io['env']) => () => Promise<Config>, listen: string, level: string, io: Io, web: { webConfigFile?: string; enableLifecycle: boolean; schedule: boolean }): Promise<number> {
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`--log-level must be debug, info, warn or error, not "${level}"`)
   const { host, port } = parseListen(listen)
   // A bad web config is a bad config: exit 2 before anything starts.
@@ -343,6 +351,7 @@ async function serve(loader: (env: Io['env']) => () => Promise<Config>, listen: 
     log,
     cwd: io.cwd,
     processEnv: io.env,
+    schedule: web.schedule,
   })
   try {
     await daemon.listen(port, host, { web: webConfig, enableLifecycle: web.enableLifecycle })
@@ -360,9 +369,11 @@ async function serve(loader: (env: Io['env']) => () => Promise<Config>, listen: 
     tls: webConfig?.tls !== undefined,
     basic_auth_users: webConfig?.users.size ?? 0,
     lifecycle: web.enableLifecycle,
+    schedule: web.schedule,
   })
   // Probing starts once the server listens, so a service that probes groundtruth itself finds it up.
-  void daemon.startProbing()
+  if (web.schedule) void daemon.startProbing()
+  else log.info('no scheduled probes (--no-schedule): services are probed only when /probe asks', { services: daemon.config.services.length })
 
   const onHup = () => void daemon.reload()
   process.on('SIGHUP', onHup)

@@ -1,6 +1,12 @@
 // `groundtruth serve`, wired: the result store, the scheduler running every
 // job of the config into it, the registry reading it, and the view the HTTP
 // layer is given. Reloads swap the config only when the new one is valid.
+//
+// `serve --no-schedule` (a shard replica, README "Sharding") runs no job at
+// all, neither probes nor the env audit: it answers /probe, /sd and its own
+// health. Its /metrics carries no service series (none was measured here),
+// only the process, build, config and scheduler metrics; it is ready at once
+// (there is no first round to wait for); /status and the page say so.
 import type { Server } from 'node:http'
 import { ConfigError } from './config/errors.js'
 import type { Config } from './config/load.js'
@@ -14,7 +20,7 @@ import type { WebConfig } from './http/web-config.js'
 import { baseDirOf, jobsFor, type JobContext } from './jobs.js'
 import type { Logger } from './log.js'
 import { OnDemand, unknownIn } from './on-demand.js'
-import { ResultStore } from './results.js'
+import { ResultStore, type Snapshot } from './results.js'
 import { Scheduler, type Clock, type Job } from './scheduler.js'
 import { VERSION } from './version.js'
 
@@ -26,7 +32,19 @@ export interface DaemonOptions {
   cwd?: string
   processEnv?: Record<string, string | undefined>
   clock?: Clock
+  /**
+   * False for `serve --no-schedule`: no scheduled jobs (probes, env audit);
+   * services are measured only when /probe asks. Default true.
+   */
+  schedule?: boolean
 }
+
+/** What a replica without a schedule shows on /metrics of the services: nothing (never a stale or absent-looking series). */
+const UNSCHEDULED: Snapshot = { records: [], readiness: new Map(), ratios: { overall: undefined, groups: new Map() }, complete: false, env: [] }
+
+/** /status's one gate sentence on a replica without a schedule: there is no verdict here to pass. */
+export const UNSCHEDULED_VERDICT =
+  'no scheduled probes on this replica (serve --no-schedule): it measures a service only when /probe asks and keeps no result, so it has no verdict; readiness across the replicas is in Prometheus (groundtruth:ready_ratio)'
 
 export type { ReloadOutcome } from './http/server.js'
 
@@ -49,6 +67,8 @@ export class Daemon {
   readonly startedAt = Date.now()
   /** Every service has been probed once since start. */
   firstRoundDone = false
+  /** Whether the daemon runs scheduled jobs (false: `serve --no-schedule`). */
+  readonly scheduled: boolean
   #config: Config
   #jobs: Job[] = []
   #self: SelfState = { version: VERSION, reloadOk: true, reloadAt: Date.now() / 1000 }
@@ -61,11 +81,14 @@ export class Daemon {
     private readonly options: DaemonOptions,
   ) {
     this.#config = config
+    this.scheduled = options.schedule ?? true
     this.#jobContext = { store: this.store, log: options.log, cwd: options.cwd ?? process.cwd(), processEnv: options.processEnv ?? process.env }
     this.store.setServices(config.services)
     this.scheduler = new Scheduler({ concurrency: config.concurrency, log: options.log, clock: options.clock })
     this.onDemand = new OnDemand({ concurrency: config.concurrency, queueLimit: Math.max(64, 4 * config.concurrency), log: options.log })
-    this.exposition = scheduledExposition(config.kinds, { snapshot: () => this.store.snapshot(), self: () => this.#self, scheduler: () => this.scheduler.stats })
+    // Without a schedule the store holds the services (for /probe) but no result: /metrics shows none of them.
+    const snapshot = this.scheduled ? () => this.store.snapshot() : () => UNSCHEDULED
+    this.exposition = scheduledExposition(config.kinds, { snapshot, self: () => this.#self, scheduler: () => this.scheduler.stats })
   }
 
   /** Loads the config; a bad one throws ConfigError and nothing starts. */
@@ -77,8 +100,14 @@ export class Daemon {
     return this.#config
   }
 
-  /** Starts every job; the returned promise settles when the first round is done. */
+  /** The scheduled jobs now: none before startProbing(), and never with `schedule: false`. */
+  get jobs(): readonly Job[] {
+    return this.#jobs
+  }
+
+  /** Starts every job; the returned promise settles when the first round is done. Without a schedule it starts nothing. */
   startProbing(): Promise<void> {
+    if (!this.scheduled) return Promise.resolve()
     this.#jobs = jobsFor(this.#config, this.#jobContext)
     return this.scheduler.start(this.#jobs).then(() => {
       this.firstRoundDone = true
@@ -127,12 +156,26 @@ export class Daemon {
         started_at: new Date(this.startedAt).toISOString(),
         config: { file: this.#config.file, last_reload_successful: this.#self.reloadOk, last_reload_success_at: new Date(this.#self.reloadAt * 1000).toISOString() },
         scheduler: this.scheduler.load,
-        ...buildStatus(this.store.snapshot(), this.#config),
+        scheduled: this.scheduled,
+        ...this.#statusDocument(),
       }),
       targetGroups: () => targetGroups(this.#config.services),
-      ready: () => this.firstRoundDone,
+      // Without a schedule there is no first round to wait for.
+      ready: () => !this.scheduled || this.firstRoundDone,
       reload: () => this.reload(),
     }
+  }
+
+  /**
+   * The status document. Without a schedule the services are listed as
+   * configured (all `pending`: never probed here), with no ratios, no page
+   * refresh and one gate sentence saying why, rather than a 0% that nobody
+   * measured and a verdict failing for services this replica never probes.
+   */
+  #statusDocument(): ReturnType<typeof buildStatus> {
+    const doc = buildStatus(this.store.snapshot(), this.#config)
+    if (this.scheduled) return doc
+    return { ...doc, refresh_seconds: null, complete: false, ready_ratio: null, groups: {}, gates: { ...doc.gates, passed: false, failures: [UNSCHEDULED_VERDICT] } }
   }
 
   /**

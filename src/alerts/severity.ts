@@ -10,7 +10,7 @@ export interface Thresholds {
   probeSlowSeconds: number
   /** GroundtruthProbeStale: last probe finished longer ago than this many seconds. Default 300 (10 default intervals of 30s). */
   staleSeconds: number
-  /** GroundtruthReadinessBelowGate: `groundtruth_ready_ratio` below this. Default 0.95. */
+  /** GroundtruthReadinessBelowGate: the recorded `groundtruth:ready_ratio` below this. Default 0.95. */
   readyGate: number
   /** GroundtruthServiceFlapping: at least this many up↔down flips within `flappingWindow`. Default 4. */
   flappingChanges: number

@@ -103,10 +103,28 @@ function containers(doc: StatusDocument): string {
   return `<h2>containers</h2><table class="grid"><thead><tr><th>service</th><th>container</th><th>state</th><th>health</th><th>restarts</th><th>exit</th><th>image</th><th>last error line</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
 }
 
-export function renderPage(doc: StatusDocument): string {
+/**
+ * A replica started with `serve --no-schedule` (its /status says
+ * `scheduled: false`) measures nothing on its own: instead of every service
+ * pending forever and a verdict nobody measured, the page says what the
+ * replica does and lists the services it probes when /probe asks.
+ */
+function unscheduledMain(doc: StatusDocument): string {
   const groups = [...new Set(doc.services.map((s) => s.group))]
-  const headline =
-    doc.services.length === 0 ? 'nothing is configured: the config names no services' : doc.ready_ratio === null ? 'first round of probes still running' : `${percent(doc.ready_ratio)} ready`
+  const probeLink = (s: ServiceStatus) => `<li><a href="probe?service=${encodeURIComponent(s.name)}">${escapeHtml(s.name)}</a> <code class="target">${escapeHtml(s.target)}</code></li>`
+  return groups.map((g) => `<section class="group"><h2>${escapeHtml(g)}</h2><ul class="plain">${doc.services.filter((s) => s.group === g).map(probeLink).join('')}</ul></section>`).join('\n')
+}
+
+export function renderPage(doc: StatusDocument & { scheduled?: unknown }): string {
+  const scheduled = doc.scheduled !== false
+  const groups = [...new Set(doc.services.map((s) => s.group))]
+  const headline = !scheduled
+    ? 'no scheduled probes: this replica answers /probe only (serve --no-schedule)'
+    : doc.services.length === 0
+      ? 'nothing is configured: the config names no services'
+      : doc.ready_ratio === null
+        ? 'first round of probes still running'
+        : `${percent(doc.ready_ratio)} ready`
   const n = doc.gates.failures.length
   const gates = doc.gates.passed ? 'passed' : `failed: ${n === 1 ? 'one failure' : `${n} failures`}`
   const lastRun = doc.services.map((s) => s.last_run ?? '').sort().at(-1)
@@ -121,20 +139,31 @@ export function renderPage(doc: StatusDocument): string {
 </head><body data-refresh="${doc.refresh_seconds ?? ''}">
 <header>
 <h1>groundtruth <small>${escapeHtml(VERSION)}</small></h1>
-<section id="verdict" class="verdict ${doc.gates.passed ? 'pass' : 'fail'}" aria-live="polite">
+${
+  scheduled
+    ? `<section id="verdict" class="verdict ${doc.gates.passed ? 'pass' : 'fail'}" aria-live="polite">
 <p class="headline"><span id="verdict-mark" aria-hidden="true">${doc.gates.passed ? '✔' : '✖'}</span> <strong id="headline">${escapeHtml(headline)}</strong> · gates <span id="gates">${gates}</span></p>
 <ul id="failures" class="failures">${items(doc.gates.failures)}</ul>
 <p class="meta">environment <code>${escapeHtml(doc.environment)}</code> · last round <time id="last-round"${lastRun ? ` datetime="${escapeHtml(lastRun)}"` : ''}>${lastRun ? escapeHtml(when(lastRun)) : 'none yet'}</time>${every} <span id="refresh-state"></span></p>
-</section>
+</section>`
+    : `<section id="verdict" class="verdict">
+<p class="headline"><strong id="headline">${escapeHtml(headline)}</strong></p>
+<p class="meta">environment <code>${escapeHtml(doc.environment)}</code> · ${doc.services.length} services configured, each probed (with what it depends on) when Prometheus scrapes <code>/probe?service=NAME</code>; no result is kept here, so there is no verdict: readiness across the replicas is in Prometheus (<code>groundtruth:ready_ratio</code>)</p>
+</section>`
+}
 <nav><a href="metrics">/metrics</a> · <a href="status">/status</a> · <a href="-/healthy">/-/healthy</a> · <a href="-/ready">/-/ready</a>${doc.links?.grafana ? ` · <a href="${escapeHtml(doc.links.grafana)}" rel="noopener">Grafana</a>` : ''}${doc.links?.runbooks ? ` · <a href="${escapeHtml(doc.links.runbooks)}" rel="noopener">runbooks</a>` : ''}</nav>
 </header>
 <main>
-${groups.map((g) => groupSection(doc, g)).join('\n')}
+${
+  scheduled
+    ? `${groups.map((g) => groupSection(doc, g)).join('\n')}
 ${held}
 ${dependencies(doc)}
 ${env}
 ${migrations(doc)}
-${containers(doc)}
+${containers(doc)}`
+    : unscheduledMain(doc)
+}
 </main>
 <script>${PAGE_SCRIPT}</script>
 </body></html>

@@ -89,16 +89,25 @@ t.test('alerts and dashboards name declared metrics only', async (t) => {
   t.ok(DECLARED_METRICS.length >= 36, `the declarations were found (${DECLARED_METRICS.length})`)
   t.equal(DECLARED_NAMES.size, DECLARED_METRICS.length, 'each metric declared once')
   // Every selector of every rule reads a declared metric, Prometheus' own `up`,
-  // or a series an earlier recording rule of the file records.
+  // or a series a recording rule of the file records: earlier in its own
+  // group (a group's rules run in order), or in another group (groups are
+  // evaluated on their own: the reader sees the last evaluation's value).
   for (const file of [alertRules(), alertRules(BUSY_OPTIONS)]) {
-    const recorded = new Set<string>()
-    for (const rule of file.groups.flatMap((g) => g.rules)) {
-      const { metrics } = parsePromql(rule.expr)
-      t.ok(metrics.length > 0, `${rule.expr} reads a metric`)
-      for (const name of metrics) t.ok(name === 'up' || DECLARED_NAMES.has(name) || recorded.has(name), `${name} is declared or recorded before (in ${rule.expr})`)
-      if ('record' in rule) recorded.add(rule.record)
+    for (const group of file.groups) {
+      const elsewhere = new Set(file.groups.filter((g) => g !== group).flatMap((g) => g.rules.flatMap((r) => ('record' in r ? [r.record] : []))))
+      const before = new Set<string>()
+      for (const rule of group.rules) {
+        const { metrics } = parsePromql(rule.expr)
+        t.ok(metrics.length > 0, `${rule.expr} reads a metric`)
+        for (const name of metrics) t.ok(name === 'up' || DECLARED_NAMES.has(name) || before.has(name) || elsewhere.has(name), `${name} is declared or recorded (in ${rule.expr})`)
+        if ('record' in rule) before.add(rule.record)
+      }
     }
   }
+  t.ok(
+    alertsOf(alertRules()).some((a) => parsePromql(a.expr).metrics.includes('groundtruth:ready_ratio')),
+    'the readiness gate alert reads the recorded ratio, which a sharded job has (README "Sharding")',
+  )
   // Nowhere in the generated files (expressions, annotations, dashboard
   // variables and descriptions) does an undeclared groundtruth_* name appear.
   t.same(undeclaredMetricNames(renderAlertRules()), [], 'the default rule file')

@@ -1,12 +1,13 @@
 // Issue 15: beyond one machine, Prometheus is the engine. Three groundtruth
 // replicas with the same config of twelve services, none running a schedule
-// of its own; the real Debian `prometheus` runs deploy/prometheus/sharded.yml
+// of its own (`serve --no-schedule`); the real Debian `prometheus` runs deploy/prometheus/sharded.yml
 // (addresses and intervals substituted) with the shipped rules. Asserted
 // through Prometheus' API: each service is scraped by exactly one replica,
 // the one hashmod picks, at most once per interval; readiness is right when a
 // service and what it depends on sit on different replicas (a chain across
 // all three is ready, one over a down database is not); the recorded group
-// and overall ratios equal what a fourth, unsharded groundtruth reports.
+// and overall ratios equal what a fourth, unsharded groundtruth reports; the
+// readiness gate alert, which reads the recorded ratio, is pending for the job.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
@@ -100,12 +101,14 @@ t.test('three replicas sharded by the shipped scrape config, scraped by a real P
   const yaml = `defaults: { interval: 1h, timeout: 500ms }\nservices:\n${SERVICES.map(line).join('\n')}\n`
   const load = async (): Promise<Config> => parseConfig(yaml, 'sharded.yml', PROBE_KINDS, {})
 
-  // --- three replicas: /probe and /sd only, no schedule (nothing measured unless Prometheus asks)
+  // --- three replicas as `serve --no-schedule` runs them: /probe and /sd only (nothing measured unless Prometheus asks)
   const replicas: string[] = []
   for (let i = 0; i < REPLICAS; i++) {
-    const daemon = await Daemon.create({ load, log: silentLogger })
+    const daemon = await Daemon.create({ load, log: silentLogger, schedule: false })
     const server = await daemon.listen(0, '127.0.0.1')
     t.teardown(() => daemon.stop())
+    await daemon.startProbing()
+    t.same(daemon.jobs, [], 'a replica runs no scheduled job')
     replicas.push(`127.0.0.1:${(server.address() as AddressInfo).port}`)
   }
   // Which replica hashmod gives each service; the scenario needs dependencies on other replicas.
@@ -200,6 +203,19 @@ t.test('three replicas sharded by the shipped scrape config, scraped by a real P
   const ratioSeries = await query('groundtruth:group_ready_ratio')
   t.ok(ratioSeries.every((s) => s.metric.instance === undefined), 'one ratio per group, not one per replica')
 
+  // The readiness gate alert reads the recorded ratio: 9 of 12 is below its 95%, so it is pending
+  // (it fires after its `for: 10m`), once for the job, though no replica exports groundtruth_ready_ratio.
+  t.same(await query('groundtruth_ready_ratio{job="groundtruth"}'), [], 'precondition: the sharded job has no overall ratio gauge')
+  const gate = await until(fail('GroundtruthReadinessBelowGate pending'), async () => {
+    const v = await query('ALERTS{alertname="GroundtruthReadinessBelowGate"}')
+    return v.length ? v : undefined
+  })
+  t.same(
+    gate.map((s) => [s.metric.alertstate, s.metric.job, s.metric.instance]),
+    [['pending', 'groundtruth', undefined]],
+    'one alert for the sharded job',
+  )
+
   // At most once per interval: over 5 s a 1 s target has at most 6 samples;
   // a target kept twice (say, once per /sd URL) would write more into the same series.
   await until(fail('five seconds of scrapes'), async () => ((await query('min(count_over_time(up{job="groundtruth"}[5s])) >= 4')).length ? true : undefined))
@@ -207,7 +223,7 @@ t.test('three replicas sharded by the shipped scrape config, scraped by a real P
   t.equal(counts.size, SERVICES.length)
   for (const [name, n] of counts) t.ok(n >= 1 && n <= 6, `${name}: ${n} scrapes in 5 s at a 1 s interval`)
 
-  // The replicas' own job keeps their health and drops their (unscheduled, here empty) service series.
+  // The replicas' own job keeps their health and drops their service series (none without a schedule).
   const replicaUp = await until(fail('the replicas job'), async () => {
     const v = await query('up{job="groundtruth-replicas"} == 1')
     return v.length === REPLICAS ? v : undefined

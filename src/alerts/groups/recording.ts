@@ -17,7 +17,8 @@ import type { RecordingSpec, RuleContext } from '../spec.js'
 export const RECORDING_GROUP_NAME = 'groundtruth-recording'
 
 const GROUP_RATIO: RecordedSeries = { name: 'groundtruth:group_ready_ratio' }
-const OVERALL_RATIO: RecordedSeries = { name: 'groundtruth:ready_ratio' }
+/** Ready services over services of the job, over every replica: GroundtruthReadinessBelowGate reads it. */
+export const OVERALL_RATIO: RecordedSeries = { name: 'groundtruth:ready_ratio' }
 
 /** Ready services over services, summed over every series the matchers select, kept apart by `extra` labels. */
 function readyRatio(x: RuleContext, ...extra: string[]): string {

@@ -5,7 +5,6 @@ import {
   PROBE_DURATION,
   PROBE_FAILURES_TOTAL,
   PROBE_LAST_RUN,
-  READY_RATIO,
   SERVICE_NOT_READY,
   SERVICE_UP,
   STATE_CHANGES_TOTAL,
@@ -13,6 +12,7 @@ import {
 import type { CauseName } from '../../readiness.js'
 import { quote, regexAlternatives } from '../promql.js'
 import { ruleGroup, WHERE, type RuleContext } from '../spec.js'
+import { OVERALL_RATIO } from './recording.js'
 
 /**
  * A service that is up (debounced) but not ready for one of `causes`: one
@@ -93,12 +93,20 @@ export const serviceAlerts = ruleGroup('groundtruth-services', [
       `The last probe of ${WHERE} finished {{ $value | humanizeDuration }} ago, more than ${x.thresholds.staleSeconds}s: the scheduler is stuck or the probe hangs, so its metrics no longer describe the present.`,
   },
   {
+    // The recorded ratio (recording.ts), not the exporter's own
+    // groundtruth_ready_ratio: summed over every replica's
+    // groundtruth_service_ready, it is the same number for one instance and
+    // for shards (README "Sharding"), whose /probe answers carry no overall
+    // ratio. It is recorded by another rule group, evaluated on its own, so
+    // this alert reads the previous evaluation's value: it lags by one
+    // evaluation interval at most, well inside its `for`. One alert per job
+    // (the matchers' labels), not per instance.
     name: 'GroundtruthReadinessBelowGate',
     for: '10m',
     severity: 'warning',
-    expr: (x) => `${x.sel(READY_RATIO)} < ${x.thresholds.readyGate}`,
+    expr: (x) => `${x.sel(OVERALL_RATIO)} < ${x.thresholds.readyGate}`,
     summary: 'Only {{ $value | humanizePercentage }} of services are ready',
     description: (x) =>
-      `groundtruth on {{ $labels.instance }} reports {{ $value | humanizePercentage }} of all services ready, below the gate of ${x.thresholds.readyGate * 100}%; the per-service alerts say which and why.`,
+      `{{ $value | humanizePercentage }} of the services groundtruth measures are ready (groundtruth:ready_ratio, over every instance of the job), below the gate of ${x.thresholds.readyGate * 100}%; the per-service alerts say which and why.`,
   },
 ])
