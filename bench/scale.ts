@@ -129,7 +129,8 @@ function cadence(byPath: Map<string, number[]>, names: readonly string[], interv
 function printCadence(label: string, c: Cadence, services: number, windowS: number, intervalS: number): void {
   const s = (ms: number) => `${(ms / 1000).toFixed(3)} s`
   console.log(`${label} (target side, ${services} services, ${windowS.toFixed(0)} s window):`)
-  console.log(`  probes served ${c.served} (expected ≈ ${Math.round((services * windowS) / intervalS)} = ${services} × ${windowS.toFixed(0)} s / ${intervalS} s)`)
+  // The window opens at /-/ready (or the warm-up's end), which can fall in a quiet spell before the next ticks: a little under window/interval is no loss.
+  console.log(`  probes served ${c.served} = ${(c.served / services).toFixed(2)} per service (window / interval = ${(windowS / intervalS).toFixed(2)})`)
   console.log(`  interval median ${s(percentile(c.intervals, 50))}  p99 ${s(percentile(c.intervals, 99))}  max ${s(c.intervals.at(-1) ?? NaN)}`)
   if (c.worst) {
     const dev = ((c.worst.mean - intervalS * 1000) / (intervalS * 1000)) * 100
@@ -228,13 +229,21 @@ async function tarpit(): Promise<void> {
 
 // ---------------------------------------------------------------- 2. memory and scrape cost at scale
 
-/** After /-/ready, long enough for the second round (the 30 s tick) to start and, below 10,000 services, finish. */
-const SETTLE_MS = 35_000
+/**
+ * RSS is taken once the first round has settled: at least MIN_SETTLE_MS after
+ * /-/ready and once the fleet has answered two rounds (the scheduler spreads
+ * each job's ticks over its interval, so the second round ends up to two
+ * intervals after start), but no later than MAX_SETTLE_MS after /-/ready.
+ */
+const MIN_SETTLE_MS = 20_000
+const MAX_SETTLE_MS = 90_000
 const SCRAPES = 20
 
 interface ScaleRow {
   services: number
   readyS: number
+  /** Seconds from /-/ready to the RSS sample. */
+  settleS: number
   rss: number
   peak: number
   rssAfterScrapes: number
@@ -242,6 +251,7 @@ interface ScaleRow {
   p50: number
   p99: number
   bytes: number
+  /** Probes the fleet answered from spawn to the RSS sample (before the scrapes). */
   served: number
 }
 
@@ -253,10 +263,14 @@ async function measureDaemon(fleet: Fleet, n: number, floorDuring?: () => void):
     const proc: ProcStats[] = []
     const sampler = every(1000, () => void (procStats(d.pid) && proc.push(procStats(d.pid)!)))
     const readyMs = await d.waitFor('/-/ready', 600_000)
-    await sleep(SETTLE_MS)
+    const ready = performance.now()
+    await sleep(MIN_SETTLE_MS)
+    while ((await fleet.served()) < 2 * n && performance.now() - ready < MAX_SETTLE_MS) await sleep(500)
+    const settleS = (performance.now() - ready) / 1000
     floorDuring?.()
     await sampler.stop()
     const settled = proc.at(-1)!
+    const { byPath } = await fleet.arrivals()
     const latencies: number[] = []
     let bytes = 0
     for (let i = 0; i < SCRAPES; i++) {
@@ -265,10 +279,10 @@ async function measureDaemon(fleet: Fleet, n: number, floorDuring?: () => void):
       bytes = r.body.length
     }
     latencies.sort((a, b) => a - b)
-    const { byPath } = await fleet.arrivals()
     return {
       services: n,
       readyS: readyMs / 1000,
+      settleS,
       rss: settled.rss,
       peak: Math.max(...proc.map((x) => x.rss)),
       rssAfterScrapes: procStats(d.pid)?.rss ?? NaN,
@@ -288,9 +302,17 @@ function printLogsIfAny(n: number, d: DaemonChild): void {
   if (d.logs.size) console.error(`[scale] ${n} services, daemon logs: ${[...d.logs].map(([k, c]) => `${c} × ${k}`).join('; ')}`)
 }
 
+function slope(x: readonly number[], y: readonly number[]): number {
+  const mx = x.reduce((a, b) => a + b, 0) / x.length
+  const my = y.reduce((a, b) => a + b, 0) / y.length
+  return x.reduce((a, xi, i) => a + (xi - mx) * (y[i]! - my), 0) / x.reduce((a, xi) => a + (xi - mx) ** 2, 0)
+}
+
 async function scale(): Promise<void> {
   console.log(`\n== memory and /metrics cost at scale: healthy http services, interval 30s, timeout 2s, ${concurrencyLabel}`)
-  console.log(`RSS taken ${SETTLE_MS / 1000} s after /-/ready (sampled every 1 s; peak over the whole run); then ${SCRAPES} sequential scrapes`)
+  console.log(
+    `RSS sampled every 1 s; "RSS" is the last sample once two rounds are served (at least ${MIN_SETTLE_MS / 1000} s, at most ${MAX_SETTLE_MS / 1000} s after /-/ready: column "settle s"), peak over the whole run; then ${SCRAPES} sequential scrapes`,
+  )
   const fleet = await startFleet()
   try {
     // The floors, measured the same way at the same moment: an idle node beside the daemon with no service.
@@ -299,17 +321,25 @@ async function scale(): Promise<void> {
     const empty = await measureDaemon(fleet, 0, () => (idleStats = procStats(idle.pid)))
     await stopChild(idle)
     console.log(`Node floor (node -e "setInterval(()=>{},1e9)"): RSS ${idleStats ? mib(idleStats.rss) : '?'} MiB, ${idleStats?.fds ?? '?'} fds`)
-    console.log(`daemon with 0 services: RSS ${mib(empty.rss)} MiB (peak ${mib(empty.peak)}), ${empty.fds} fds, scrape p50 ${ms(empty.p50)} ms for ${empty.bytes} B`)
+    console.log(`daemon with 0 services: RSS ${mib(empty.rss)} MiB ${empty.settleS.toFixed(0)} s after /-/ready (peak ${mib(empty.peak)}), ${empty.fds} fds, scrape p50 ${ms(empty.p50)} ms for ${empty.bytes} B`)
     console.log('')
-    console.log('services  ready s  RSS MiB  peak MiB  after-scrapes MiB  fds  +RSS/svc KiB  scrape p50 ms  p99 ms  µs/svc (p50)  body KiB  B/svc  probes served (rounds)')
+    console.log('services  ready s  settle s  RSS MiB  peak MiB  after-scrapes MiB  fds  +RSS/svc KiB  scrape p50 ms  p99 ms  µs/svc (p50)  body KiB  B/svc  probes served by then (rounds)')
+    const rows: ScaleRow[] = []
     for (const n of [100, 1000, 3000, 10_000]) {
       const r = await measureDaemon(fleet, n)
+      rows.push(r)
       console.log(
-        `${String(n).padStart(8)}  ${r.readyS.toFixed(1).padStart(7)}  ${mib(r.rss).padStart(7)}  ${mib(r.peak).padStart(8)}  ${mib(r.rssAfterScrapes).padStart(17)}  ${String(r.fds).padStart(3)}  ` +
+        `${String(n).padStart(8)}  ${r.readyS.toFixed(1).padStart(7)}  ${r.settleS.toFixed(1).padStart(8)}  ${mib(r.rss).padStart(7)}  ${mib(r.peak).padStart(8)}  ${mib(r.rssAfterScrapes).padStart(17)}  ${String(r.fds).padStart(3)}  ` +
           `${((r.rss - empty.rss) / 1024 / n).toFixed(2).padStart(12)}  ${ms(r.p50).padStart(13)}  ${ms(r.p99).padStart(6)}  ${((r.p50 * 1000) / n).toFixed(1).padStart(12)}  ` +
           `${(r.bytes / 1024).toFixed(0).padStart(8)}  ${(r.bytes / n).toFixed(0).padStart(5)}  ${r.served} (${(r.served / n).toFixed(2)})`,
       )
     }
+    // The per-service cost as one number: the least-squares slope over the sizes, free of the fixed floor.
+    const x = rows.map((r) => r.services)
+    console.log(
+      `slope over ${x.join(', ')} services (least squares): RSS ${(slope(x, rows.map((r) => r.rss)) / 1024).toFixed(1)} KiB/svc, ` +
+        `scrape p50 ${(slope(x, rows.map((r) => r.p50)) * 1000).toFixed(1)} µs/svc, body ${slope(x, rows.map((r) => r.bytes)).toFixed(0)} B/svc`,
+    )
   } finally {
     await fleet.stop()
   }
@@ -319,7 +349,8 @@ async function scale(): Promise<void> {
 
 async function soak(): Promise<void> {
   const N = 300
-  const warmupMin = Math.min(2, SOAK_MINUTES / 2)
+  // Two minutes, as the issue asks; a soak of two minutes or less (a mechanics check) keeps its second half.
+  const warmupMin = SOAK_MINUTES > 2 ? 2 : SOAK_MINUTES / 2
   console.log(`\n== soak: ${N} healthy http services, interval 5s, timeout 2s, ${concurrencyLabel}, ${SOAK_MINUTES} min after /-/ready; RSS, fds and a /metrics scrape every 10 s; figures after a ${warmupMin} min warm-up`)
   const fleet = await startFleet()
   let daemon: DaemonChild | undefined
@@ -332,7 +363,7 @@ async function soak(): Promise<void> {
     const series: Array<ProcStats & { t: number; scrapeMs: number }> = []
     let body = ''
     let measuring = false
-    const sampler = every(10_000, async () => {
+    const take = async () => {
       const t = (performance.now() - start) / 1000
       const stats = procStats(d.pid)
       const r = await scrape(d.url)
@@ -342,9 +373,11 @@ async function soak(): Promise<void> {
         measuring = true
         await fleet.reset()
       }
-    })
+    }
+    const sampler = every(10_000, take)
     await sleep(SOAK_MINUTES * 60_000)
     await sampler.stop()
+    await take() // the last sample at the very end
     const { byPath } = await fleet.arrivals()
 
     console.log('series (the sample nearest each minute):')

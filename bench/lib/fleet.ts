@@ -51,10 +51,11 @@ export function cleanupSync(): void {
 
 // ---------------------------------------------------------------- the fleet (child side)
 
-type FleetRequest = { op: 'reset' } | { op: 'arrivals' }
+type FleetRequest = { op: 'reset' } | { op: 'arrivals' } | { op: 'count' }
 type FleetReply =
   | { op: 'listening'; http: number; tarpit: number }
   | { op: 'reset' }
+  | { op: 'count'; served: number }
   | { op: 'arrivals'; arrivals: Record<string, number[]>; tarpitAccepted: number }
 
 /**
@@ -66,7 +67,9 @@ type FleetReply =
 function serveFleet(): void {
   let arrivals = new Map<string, number[]>()
   let tarpitAccepted = 0
+  let served = 0
   const note = (path: string) => {
+    served++
     const list = arrivals.get(path)
     if (list) list.push(performance.now())
     else arrivals.set(path, [performance.now()])
@@ -92,8 +95,10 @@ function serveFleet(): void {
     if (req.op === 'reset') {
       arrivals = new Map()
       tarpitAccepted = 0
+      served = 0
       send({ op: 'reset' })
-    } else send({ op: 'arrivals', arrivals: Object.fromEntries(arrivals), tarpitAccepted })
+    } else if (req.op === 'count') send({ op: 'count', served })
+    else send({ op: 'arrivals', arrivals: Object.fromEntries(arrivals), tarpitAccepted })
   })
   // The bench gone (even by SIGKILL) means the fleet goes too.
   process.on('disconnect', () => process.exit(0))
@@ -108,6 +113,8 @@ export interface Fleet {
   tarpitPort: number
   /** Forgets every arrival so far: the measuring window starts now. */
   reset(): Promise<void>
+  /** Requests (healthy and tarpit) since the last reset: cheaper than `arrivals` to poll. */
+  served(): Promise<number>
   /** Arrival times (ms) by path since the last reset, and tarpit connections accepted. */
   arrivals(): Promise<{ byPath: Map<string, number[]>; tarpitAccepted: number }>
   stop(): Promise<void>
@@ -138,6 +145,7 @@ export async function startFleet(): Promise<Fleet> {
     httpPort: http,
     tarpitPort: tarpit,
     reset: async () => void (await ask('reset')),
+    served: async () => (await ask('count')).served,
     arrivals: async () => {
       const reply = await ask('arrivals')
       return { byPath: new Map(Object.entries(reply.arrivals)), tarpitAccepted: reply.tarpitAccepted }

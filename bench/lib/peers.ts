@@ -12,7 +12,8 @@
 //   nginxCounters(nginx)             accepts and requests so far: how often a target was really hit
 //   cpuTicks / cpuMs / rssBytes / fdCount(pid)                  /proc readers
 //   nodeFloorRss(scope)              RSS of an idle `node` process: what any Node daemon pays
-//   runWrk(url, options)             wrk's figures, parsed
+//   runWrk(url, options)             wrk's figures, parsed (options.script: a Lua script, -s)
+//   writeWrkRotation(dir, name, paths, threads)   a Lua script that rotates the request path
 //   table(header, rows)              a left-aligned text table
 //   median(xs), mib(bytes)
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
@@ -395,6 +396,13 @@ export interface WrkOptions {
   threads?: number
   connections: number
   durationS: number
+  /** A Lua script for wrk's -s (see writeWrkRotation); the URL then gives host and port. */
+  script?: string
+}
+
+/** The threads runWrk starts for these options: 2, or fewer when there are fewer connections. */
+export function wrkThreads(o: Pick<WrkOptions, 'threads' | 'connections'>): number {
+  return Math.min(o.threads ?? 2, o.connections)
 }
 
 export interface WrkResult {
@@ -424,11 +432,61 @@ export function parseWrk(raw: string): WrkResult {
   }
 }
 
-/** Runs `wrk -t -c -d URL` (asynchronously: the bench's event loop stays free) and parses it. */
+/** Runs `wrk -t -c -d [-s script] URL` (asynchronously: the bench's event loop stays free) and parses it. */
 export async function runWrk(url: string, o: WrkOptions): Promise<WrkResult> {
-  const threads = Math.min(o.threads ?? 2, o.connections)
-  const { stdout } = await run('/usr/bin/wrk', [`-t${threads}`, `-c${o.connections}`, `-d${o.durationS}s`, url], { maxBuffer: 1 << 20 })
+  const script = o.script === undefined ? [] : ['-s', o.script]
+  const { stdout } = await run('/usr/bin/wrk', [`-t${wrkThreads(o)}`, `-c${o.connections}`, `-d${o.durationS}s`, ...script, url], { maxBuffer: 1 << 20 })
   return parseWrk(stdout)
+}
+
+/**
+ * Writes `<dir>/<name>.lua`, a wrk script whose request() takes the next of
+ * `paths` (path and query, e.g. "/probe?service=web3") on every request,
+ * and returns its path. wrk gives every thread a Lua state of its own;
+ * setup() numbers the threads and thread k rotates over its own block of
+ * the list (the k-th of `threads` contiguous blocks), so two threads never
+ * ask for the same path. (Offsets into one shared rotation are not enough:
+ * against single flight, two threads whose windows meet get shared answers,
+ * finish together and stay in step.) Within a thread, a path comes back
+ * only after its whole block, so with connections/threads well under
+ * paths.length/threads no two requests in flight ask for the same path.
+ * With fewer paths than threads, every thread rotates over all of them.
+ * `threads` must be what runWrk will start: wrkThreads(options).
+ */
+export function writeWrkRotation(dir: string, name: string, paths: readonly string[], threads: number): string {
+  if (paths.length === 0) throw new Error('writeWrkRotation: no paths')
+  // The paths are URL text (no quote, no backslash, no newline): a JSON string is a valid Lua string literal.
+  const bad = paths.find((p) => !/^\/[\x21-\x7e]*$/.test(p) || p.includes('"') || p.includes('\\'))
+  if (bad !== undefined) throw new Error(`writeWrkRotation: not a plain path: ${bad}`)
+  const file = join(dir, `${name}.lua`)
+  writeFileSync(
+    file,
+    `-- written by bench/lib/peers.ts writeWrkRotation: one path per request, rotating
+local paths = {
+${paths.map((p) => `  ${JSON.stringify(p)},`).join('\n')}
+}
+local threads = ${threads}
+local next_id = 0
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+end
+local first, last, i = 1, #paths, 0
+function init(args)
+  if #paths >= threads then
+    first = math.floor((id or 0) * #paths / threads) + 1
+    last = math.floor(((id or 0) + 1) * #paths / threads)
+  end
+  i = first - 1
+end
+function request()
+  i = i + 1
+  if i > last then i = first end
+  return wrk.format("GET", paths[i])
+end
+`,
+  )
+  return file
 }
 
 // ---------------------------------------------------------------- printing
