@@ -67,7 +67,7 @@ t.test('identical concurrent /probe requests share one run; the limit is process
   t.equal(peer.connections(), 1, 'one run for ten identical requests')
   peer.release()
   const answers = await Promise.all(same)
-  t.ok(answers.every((a) => 'text' in a && /groundtruth_service_up\{service="s0",group="g",probe="tcp"\} 1/.test(a.text)), 'each request got the shared result')
+  t.ok(answers.every((a) => 'text' in a && /groundtruth_service_up\{service="s0",group="g",probe="tcp"\} 1/.test(String(a.text))), 'each request got the shared result')
 
   // Three requests for the whole group: at most 2 connections at once, whatever the number of requests.
   const before = peer.connections()

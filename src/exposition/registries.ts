@@ -11,7 +11,7 @@ import { fedBy, type Collector, type MetricDef } from './metric.js'
 import { schedulerCollector } from './scheduler.js'
 import { selfCollector, type SelfState } from './self.js'
 import { serviceCollector } from './services.js'
-import { familiesOf, renderText, TEXT_CONTENT_TYPE } from './text.js'
+import { familiesOf, renderBytes, renderText, TEXT_CONTENT_TYPE } from './text.js'
 
 /** The collectors that read a snapshot: services, each probe kind's facts, and (scheduled only) the env audit. */
 export function snapshotCollectors(kinds: ProbeKinds, scheduled: boolean): Collector<Snapshot>[] {
@@ -29,7 +29,8 @@ const PROBED = new WeakMap<ProbeKinds, Collector<Snapshot>[]>()
 
 export interface Exposition {
   contentType: string
-  text: string
+  /** The body as sent: a string, or its bytes (the scheduled one, written as bytes at thousands of services). */
+  text: string | Buffer
 }
 
 /** What /metrics serves, computed at each scrape from its sources; a scrape never starts a probe. */
@@ -49,13 +50,17 @@ export function scheduledExposition(kinds: ProbeKinds, sources: ScheduledSources
   const fromSnapshot = snapshotCollectors(kinds, true)
   const process = processRegistry()
   const options = { counters: true }
+  let lastSize = 16 * 1024
   return {
     families: familiesOf([...fromSnapshot, schedulerCollector, selfCollector] as Collector<never>[], options),
     async metrics() {
-      let text = renderText(fromSnapshot, sources.snapshot(), options)
-      if (sources.scheduler) text += renderText([schedulerCollector], sources.scheduler(), options)
-      text += renderText([selfCollector], sources.self(), options)
-      return { contentType: TEXT_CONTENT_TYPE, text: text + (await process.metrics()) }
+      // Sized by the last scrape, so a large one is written without regrowing.
+      const parts = [renderBytes(fromSnapshot, sources.snapshot(), options, lastSize)]
+      if (sources.scheduler) parts.push(renderBytes([schedulerCollector], sources.scheduler(), options, 1024))
+      parts.push(renderBytes([selfCollector], sources.self(), options, 1024), Buffer.from(await process.metrics(), 'utf8'))
+      const text = Buffer.concat(parts)
+      lastSize = Math.ceil(text.length * 1.1)
+      return { contentType: TEXT_CONTENT_TYPE, text }
     },
   }
 }

@@ -1,6 +1,7 @@
 // The services concern's metrics (SPEC §3): up, ready, checks, timings,
 // counters and ratios, all read from one snapshot of the result store.
 import { REASONS } from '../probe.js'
+import type { ServiceConfig } from '../config/load.js'
 import type { Snapshot } from '../results.js'
 import { collector, counter, gauge, series } from './metric.js'
 
@@ -25,33 +26,76 @@ export const PROBES_TOTAL = counter('groundtruth_probes_total', 'Probes run by t
 export const PROBE_FAILURES_TOTAL = counter('groundtruth_probe_failures_total', `Failed probes by reason (${REASONS.join(', ')}); the error text is in /status and logs`, ['service', 'reason'])
 export const STATE_CHANGES_TOTAL = counter('groundtruth_service_state_changes_total', 'Flips between up and down; a restart loop shows here', ['service'])
 
+/**
+ * The label sets of a service, built once per configured service and frozen:
+ * the text writer keeps the rendered `{…}` of a frozen label set, so a scrape
+ * at thousands of services formats only the values (bench/scale.ts).
+ */
+interface ServiceLabels {
+  service: { service: string }
+  group: { service: string; group: string }
+  probe: { service: string; probe: string }
+  all: { service: string; group: string; probe: string }
+  /** `{ service, reason }` for every reason, in REASONS order. */
+  reasons: ReadonlyArray<{ service: string; reason: string }>
+  /** `{ service, check|cause }` label sets, by the second label's value. */
+  keyed: Record<'check' | 'cause', Map<string, Record<string, string>>>
+}
+
+const LABELS = new WeakMap<ServiceConfig, ServiceLabels>()
+
+function labelsOf(config: ServiceConfig): ServiceLabels {
+  let labels = LABELS.get(config)
+  if (!labels) {
+    const { name: service, group, probe } = config
+    labels = {
+      service: Object.freeze({ service }),
+      group: Object.freeze({ service, group }),
+      probe: Object.freeze({ service, probe }),
+      all: Object.freeze({ service, group, probe }),
+      reasons: REASONS.map((reason) => Object.freeze({ service, reason })),
+      keyed: { check: new Map(), cause: new Map() },
+    }
+    LABELS.set(config, labels)
+  }
+  return labels
+}
+
+/** `{ service, [key]: value }`, frozen and kept per service (check names, causes and reasons are few per service). */
+function keyedLabels(config: ServiceConfig, key: 'check' | 'cause', value: string): Record<string, string> {
+  const keyed = labelsOf(config).keyed[key]
+  let labels = keyed.get(value)
+  if (!labels) keyed.set(value, (labels = Object.freeze({ service: config.name, [key]: value })))
+  return labels
+}
+
 export const serviceCollector = collector<Snapshot>('services', [
   series(SERVICE_UP, (s, emit) => {
-    for (const r of s.records) if (r.up !== undefined) emit({ service: r.config.name, group: r.config.group, probe: r.config.probe }, r.up ? 1 : 0)
+    for (const r of s.records) if (r.up !== undefined) emit(labelsOf(r.config).all, r.up ? 1 : 0)
   }),
   series(SERVICE_READY, (s, emit) => {
-    for (const r of s.records) if (r.up !== undefined) emit({ service: r.config.name, group: r.config.group }, s.readiness.get(r.config.name)?.ready ? 1 : 0)
+    for (const r of s.records) if (r.up !== undefined) emit(labelsOf(r.config).group, s.readiness.get(r.config.name)?.ready ? 1 : 0)
   }),
   series(CHECK_OK, (s, emit) => {
-    for (const r of s.records) for (const c of r.last?.checks ?? []) emit({ service: r.config.name, check: c.name }, c.ok ? 1 : 0)
+    for (const r of s.records) for (const c of r.last?.checks ?? []) emit(keyedLabels(r.config, 'check', c.name) as { service: string; check: string }, c.ok ? 1 : 0)
   }),
   series(PROBE_DURATION, (s, emit) => {
-    for (const r of s.records) if (r.last) emit({ service: r.config.name, probe: r.config.probe }, r.last.durationSeconds)
+    for (const r of s.records) if (r.last) emit(labelsOf(r.config).probe, r.last.durationSeconds)
   }),
   series(PROBE_LAST_RUN, (s, emit) => {
-    for (const r of s.records) if (r.last) emit({ service: r.config.name }, r.last.finishedAt / 1000)
+    for (const r of s.records) if (r.last) emit(labelsOf(r.config).service, r.last.finishedAt / 1000)
   }),
   series(PROBE_LAST_SUCCESS, (s, emit) => {
-    for (const r of s.records) if (r.lastSuccessAt !== undefined) emit({ service: r.config.name }, r.lastSuccessAt / 1000)
+    for (const r of s.records) if (r.lastSuccessAt !== undefined) emit(labelsOf(r.config).service, r.lastSuccessAt / 1000)
   }),
   series(SERVICE_NOT_READY, (s, emit) => {
-    for (const r of s.records) for (const c of s.readiness.get(r.config.name)?.causes ?? []) emit({ service: r.config.name, cause: c.cause }, 1)
+    for (const r of s.records) for (const c of s.readiness.get(r.config.name)?.causes ?? []) emit(keyedLabels(r.config, 'cause', c.cause) as { service: string; cause: string }, 1)
   }),
   series(SERVICE_STATE_SINCE, (s, emit) => {
-    for (const r of s.records) if (r.stateSince !== undefined) emit({ service: r.config.name }, r.stateSince / 1000)
+    for (const r of s.records) if (r.stateSince !== undefined) emit(labelsOf(r.config).service, r.stateSince / 1000)
   }),
   series(CONSECUTIVE_FAILURES, (s, emit) => {
-    for (const r of s.records) if (r.last) emit({ service: r.config.name }, r.consecutiveFailures)
+    for (const r of s.records) if (r.last) emit(labelsOf(r.config).service, r.consecutiveFailures)
   }),
   // Ratios are withheld until every service has a result: a half-finished
   // first round would report a readiness that nobody measured.
@@ -62,13 +106,16 @@ export const serviceCollector = collector<Snapshot>('services', [
     if (s.complete && s.ratios.overall !== undefined) emit({}, s.ratios.overall)
   }),
   series(PROBES_TOTAL, (s, emit) => {
-    for (const r of s.records) emit({ service: r.config.name }, r.probes)
+    for (const r of s.records) emit(labelsOf(r.config).service, r.probes)
   }),
   // Every reason starts at 0 so that increase() sees the first failure.
   series(PROBE_FAILURES_TOTAL, (s, emit) => {
-    for (const r of s.records) for (const reason of REASONS) emit({ service: r.config.name, reason }, r.failures[reason])
+    for (const r of s.records) {
+      const labels = labelsOf(r.config).reasons
+      for (let i = 0; i < REASONS.length; i++) emit(labels[i]!, r.failures[REASONS[i]!])
+    }
   }),
   series(STATE_CHANGES_TOTAL, (s, emit) => {
-    for (const r of s.records) emit({ service: r.config.name }, r.stateChanges)
+    for (const r of s.records) emit(labelsOf(r.config).service, r.stateChanges)
   }),
 ])

@@ -22,28 +22,100 @@ export function familiesOf(collectors: readonly Collector<never>[], options: Ren
 
 /** The exposition text of the collectors' series for one input. */
 export function renderText<In>(collectors: readonly Collector<In>[], input: In, options: RenderOptions): string {
-  let out = ''
+  return renderBytes(collectors, input, options).toString('utf8')
+}
+
+/**
+ * The same, as the bytes sent. Each line's `name{…} ` is encoded once per
+ * frozen label set (a service's own, the same object at every scrape) and
+ * copied in; only the value is formatted per scrape. Building a string per
+ * line and joining them cost 3–5 µs per service at 3,000 services, most of it
+ * flattening the joined ropes (bench/scale.ts; figures in the README).
+ */
+export function renderBytes<In>(collectors: readonly Collector<In>[], input: In, options: RenderOptions, sizeHint = 16 * 1024): Buffer {
+  const out = new ByteWriter(sizeHint)
   for (const c of collectors) {
     for (const s of c.series) {
       const { name, type, labels, help } = s.def
       if (type === 'counter' && !options.counters) continue
-      let rows = ''
+      const header = out.length
+      out.text(`# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`)
+      const afterHeader = out.length
+      const kept = keptPrefixes(s.def)
       s.fill(input, (values, value) => {
-        rows += name
-        if (labels.length > 0) {
-          rows += '{'
-          for (let i = 0; i < labels.length; i++) {
-            const label = labels[i]!
-            rows += `${i ? ',' : ''}${label}="${escapeLabel(values[label] ?? '')}"`
+        let prefix = kept.get(values)
+        if (prefix === undefined) {
+          let text = name
+          if (labels.length > 0) {
+            text += '{'
+            for (let i = 0; i < labels.length; i++) text += `${i ? ',' : ''}${labels[i]}="${escapeLabel(values[labels[i]!] ?? '')}"`
+            text += '}'
           }
-          rows += '}'
+          prefix = Buffer.from(`${text} `, 'utf8')
+          if (Object.isFrozen(values)) kept.set(values, prefix)
         }
-        rows += ` ${formatValue(value)}\n`
+        out.bytes(prefix)
+        out.ascii(formatValue(value))
+        out.newline()
       })
-      if (rows) out += `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n${rows}`
+      // A family without a row is left out, HELP and TYPE included.
+      if (out.length === afterHeader) out.length = header
     }
   }
-  return out
+  return out.done()
+}
+
+/** An append-only byte buffer that doubles when full. */
+class ByteWriter {
+  #buf: Buffer
+  length = 0
+
+  constructor(size: number) {
+    this.#buf = Buffer.allocUnsafe(Math.max(64, size))
+  }
+
+  #room(n: number): void {
+    if (this.length + n <= this.#buf.length) return
+    const next = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.length + n))
+    this.#buf.copy(next, 0, 0, this.length)
+    this.#buf = next
+  }
+
+  bytes(b: Buffer): void {
+    this.#room(b.length)
+    // TypedArray#set stays in V8 for a short copy; Buffer#copy crosses into C++ per line.
+    this.#buf.set(b, this.length)
+    this.length += b.length
+  }
+
+  /** Numbers and other pure-ASCII text. */
+  ascii(text: string): void {
+    this.#room(text.length)
+    this.length += this.#buf.write(text, this.length, 'latin1')
+  }
+
+  text(text: string): void {
+    this.#room(Buffer.byteLength(text))
+    this.length += this.#buf.write(text, this.length, 'utf8')
+  }
+
+  newline(): void {
+    this.#room(1)
+    this.#buf[this.length++] = 10
+  }
+
+  done(): Buffer {
+    return this.#buf.subarray(0, this.length)
+  }
+}
+
+/** `name{…} ` by frozen label set, per metric: dropped with the label set (a removed service). */
+const PREFIXES = new WeakMap<MetricDef, WeakMap<object, Buffer>>()
+
+function keptPrefixes(def: MetricDef): WeakMap<object, Buffer> {
+  let kept = PREFIXES.get(def)
+  if (!kept) PREFIXES.set(def, (kept = new WeakMap()))
+  return kept
 }
 
 function formatValue(value: number): string {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { RE2JS, RE2JSSyntaxException } from 're2js'
 import { z } from 'zod'
 import { parseDuration } from '../duration.js'
+import { parseByteSize, type ByteSize } from './size.js'
 
 /** Node's timers overflow past this (about 24.8 days) and then fire after 1ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1
@@ -22,6 +23,23 @@ export const duration = z.string({ error: 'expected a duration such as "500ms", 
   }
   return ms
 })
+
+/**
+ * A byte size ("29GB", "500MiB", "1k", or a number of bytes), parsed by
+ * src/settings/size.ts: SI units are powers of 1000, IEC units (KiB, MiB ...)
+ * powers of 1024.
+ */
+const SIZE_EXPECTED = 'expected a size such as "500MiB", "29GB" or "1k" (kB, MB, GB, TB: powers of 1000; KiB, MiB, GiB, TiB: powers of 1024)'
+export const byteSize = z
+  .union([z.int().min(0, SIZE_EXPECTED), z.string()], { error: SIZE_EXPECTED })
+  .transform((value, ctx): ByteSize => {
+    const size = typeof value === 'number' ? { bytes: value, text: `${value} bytes`, iec: false } : parseByteSize(value)
+    if (size === undefined || !Number.isSafeInteger(size.bytes)) {
+      ctx.addIssue({ code: 'custom', message: SIZE_EXPECTED })
+      return z.NEVER
+    }
+    return size
+  })
 
 /**
  * A user's regular expression, compiled for RE2's linear-time engine: a body

@@ -155,7 +155,7 @@ gates: { env: [] }
   const daemon = await Daemon.create({ load: () => loadConfig(file, PROBE_KINDS, {}), log: createLogger({ level: 'error', write: () => {} }) })
   t.teardown(() => daemon.stop())
   await daemon.startProbing()
-  const s = parseExposition((await daemon.view().metrics()).text)
+  const s = parseExposition(String((await daemon.view().metrics()).text))
   t.equal(value(s, 'groundtruth_service_up', { service: 'ai' }), 1)
   t.equal(value(s, 'groundtruth_service_ready', { service: 'ai' }), 0)
   t.equal(value(s, 'groundtruth_service_not_ready', { service: 'ai', cause: 'env' }), 1)

@@ -78,7 +78,7 @@ t.test('a kind with its own gauge, registered by one map entry', async (t) => {
   await daemon.startProbing()
   t.teardown(() => daemon.stop())
   const view = daemon.view()
-  const s = parseExposition((await view.metrics()).text)
+  const s = parseExposition(String((await view.metrics()).text))
   t.equal(value(s, 'groundtruth_demo_counter_value', { service: 'widget' }), 42, 'its own collector exports its fact')
   t.equal(value(s, 'groundtruth_check_ok', { service: 'widget', check: 'max_value' }), 0)
   t.equal(value(s, 'groundtruth_check_ok', { service: 'widget', check: 'max_latency' }), 1, 'the generic max_latency is judged for it')

@@ -16,7 +16,7 @@ export function harness(initial: Config, options: { log?: Logger; cwd?: string }
   return {
     store,
     /** The exposition text /metrics would serve now. */
-    metrics: async () => (await exposition.metrics()).text,
+    metrics: async () => String((await exposition.metrics()).text),
     get config() {
       return config
     },
