@@ -11,6 +11,7 @@ import { createServer as createTcpServer, type AddressInfo, type Socket } from '
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { NODE_FLAGS } from '../../src/runtime.js'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms))
@@ -220,7 +221,7 @@ export async function startDaemon(bin: string, configFile: string): Promise<Daem
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const started = performance.now()
-  const proc = track(spawn(process.execPath, [bin, 'serve', '--config', configFile, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }))
+  const proc = track(spawn(process.execPath, [...NODE_FLAGS, bin, 'serve', '--config', configFile, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }))
   const logs = new Map<string, number>()
   let partial = ''
   const tally = (chunk: Buffer) => {

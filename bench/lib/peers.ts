@@ -22,6 +22,7 @@ import { connect, createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { NODE_FLAGS } from '../../src/runtime.js'
 
 const run = promisify(execFile)
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -306,7 +307,7 @@ export async function startGroundtruth(scope: Scope, root: string, configYaml: s
   return startPeer(scope, {
     name: 'groundtruth',
     command: process.execPath,
-    args: [join(root, 'dist/src/bin.js'), 'serve', '--config', conf, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'],
+    args: [...NODE_FLAGS, join(root, 'dist/src/bin.js'), 'serve', '--config', conf, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'],
     port,
     cwd: root,
     ready: () => httpOk(`http://127.0.0.1:${port}/-/ready`),

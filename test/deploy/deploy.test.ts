@@ -11,6 +11,7 @@ import { parse, parseAllDocuments } from 'yaml'
 import { parseConfig } from '../../src/config/load.js'
 import { PROBE_KINDS } from '../../probes/index.js'
 import { ROOT } from '../helpers/child.js'
+import { NODE_FLAGS } from '../../src/runtime.js'
 
 const DEPLOY = join(ROOT, 'deploy')
 const K8S = join(DEPLOY, 'kubernetes')
@@ -100,7 +101,7 @@ t.test('Dockerfile: multi-stage, non-root, EXPOSE 9469, HEALTHCHECK on /-/health
   t.equal(hcCmd[0], 'node', 'the slim image has no curl: node asks')
 
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }
-  t.same(execForm(only('ENTRYPOINT')), ['node', pkg.bin.groundtruth], 'the package bin')
+  t.same(execForm(only('ENTRYPOINT')), ['node', ...NODE_FLAGS, pkg.bin.groundtruth], 'the package bin, under the runtime flags')
   const cmd = execForm(only('CMD'))
   t.same(cmd, ['serve', '--config', CONFIG_PATH])
 

@@ -51,7 +51,7 @@ function setup(services: string, concurrency = 4, queueLimit = 64, log: Logger =
 
 const samples = (answer: Exposition | Busy): Sample[] => {
   if ('busy' in answer) throw new Error('unexpectedly busy')
-  return parseExposition(answer.text)
+  return parseExposition(String(answer.text))
 }
 const servicesIn = (s: Sample[]) => [...new Set(s.map((x) => x.labels.service).filter(Boolean))].sort()
 

@@ -121,7 +121,7 @@ t.test('three replicas sharded by the shipped scrape config, scraped by a real P
   const single = await Daemon.create({ load, log: silentLogger })
   t.teardown(() => single.stop())
   await single.startProbing()
-  const own = parseExposition((await single.exposition.metrics()).text)
+  const own = parseExposition(String((await single.exposition.metrics()).text))
   const groups = [...new Set(SERVICES.map(([, group]) => group))]
   const expected = new Map(groups.map((g) => [g, find(own, 'groundtruth_group_ready_ratio', { group: g })[0]?.value]))
   const expectedOverall = find(own, 'groundtruth_ready_ratio')[0]?.value
