@@ -11,7 +11,7 @@ import { fedBy, type Collector, type MetricDef } from './metric.js'
 import { schedulerCollector } from './scheduler.js'
 import { selfCollector, type SelfState } from './self.js'
 import { serviceCollector } from './services.js'
-import { familiesOf, renderBytes, renderText, TEXT_CONTENT_TYPE } from './text.js'
+import { familiesOf, renderBytes, TEXT_CONTENT_TYPE } from './text.js'
 
 /** The collectors that read a snapshot: services, each probe kind's facts, and (scheduled only) the env audit. */
 export function snapshotCollectors(kinds: ProbeKinds, scheduled: boolean): Collector<Snapshot>[] {
@@ -67,7 +67,7 @@ export function scheduledExposition(kinds: ProbeKinds, sources: ScheduledSources
 
 /** What /probe answers: these results only, no counters (they belong to the scheduler's store). */
 export function probedExposition(kinds: ProbeKinds, snapshot: Snapshot): Exposition {
-  return { contentType: TEXT_CONTENT_TYPE, text: renderText(snapshotCollectors(kinds, false), snapshot, { counters: false }) }
+  return { contentType: TEXT_CONTENT_TYPE, text: renderBytes(snapshotCollectors(kinds, false), snapshot, { counters: false }, 4096) }
 }
 
 /** The Node process's own metrics (CPU, memory, event loop lag, handles) on a registry of their own. */

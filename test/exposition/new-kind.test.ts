@@ -84,7 +84,7 @@ t.test('a kind with its own gauge, registered by one map entry', async (t) => {
   t.equal(value(s, 'groundtruth_check_ok', { service: 'widget', check: 'max_latency' }), 1, 'the generic max_latency is judged for it')
   t.equal(value(s, 'groundtruth_service_up', { service: 'widget', group: 'default', probe: 'demo' }), 0)
 
-  const probed = parseExposition(((await view.probe({ services: ['widget'], groups: [] })) as { text: string }).text)
+  const probed = parseExposition(String(((await view.probe({ services: ['widget'], groups: [] })) as { text: Buffer }).text))
   t.equal(value(probed, 'groundtruth_demo_counter_value', { service: 'widget' }), 42, 'and on /probe')
 
   const status = view.status()
