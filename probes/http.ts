@@ -20,7 +20,7 @@ import { loadCa, tlsOptions, tlsSettings } from './lib/tls.js'
 const MAX_REDIRECTS = 5
 
 /** A header name as HTTP allows it (a token: no spaces, no separators), checked at load rather than at run time. */
-const headerName = z.string().refine((name) => {
+export const headerName = z.string().refine((name) => {
   try {
     validateHeaderName(name)
     return true
@@ -29,7 +29,7 @@ const headerName = z.string().refine((name) => {
   }
 }, 'expected a header name of letters, digits and !#$%&\'*+-.^_`|~ (no spaces or other separators)')
 /** A header value without CR, LF or other control characters, which would split or corrupt the request. */
-const headerValue = z.string().refine((value) => {
+export const headerValue = z.string().refine((value) => {
   try {
     validateHeaderValue('x', value)
     return true

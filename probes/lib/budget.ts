@@ -18,6 +18,12 @@
 //   http        max_body_bytes per response (at most MAX_BODY_BYTES_CAP, 64 MiB) + Node's 16 KiB header limit
 //   tcp         the banner: 4096 bytes
 //   container   each engine answer cut at its own bound (1 MiB, the log tail smaller)
+//   nats        RUN_BYTE_BUDGET, at most 64 KiB before INFO, messages announced at most 1 MiB (probes/nats.ts)
+//   file        no socket: at most 100,000 directory entries read per run (probes/file.ts)
+//   mongodb     RUN_BYTE_BUDGET, and each message's header judged as it arrives (probes/mongodb/wire.ts)
+//   grpc        RUN_BYTE_BUDGET (HTTP/2 reads through a relay, not the socket's handle) and 64 KiB messages (probes/grpc.ts)
+//   websocket   RUN_BYTE_BUDGET, and max_message_bytes per message, refused as announced (probes/websocket.ts)
+//   mysql       RUN_BYTE_BUDGET on the socket and the TLS one over it; a first packet that is no greeting refused at once (probes/mysql/connect.ts)
 import type { Readable } from 'node:stream'
 import { ProbeError } from '../../src/probe.js'
 

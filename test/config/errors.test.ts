@@ -199,10 +199,10 @@ const cases: BadCase[] = [
   },
   {
     name: 'unknown probe kind lists the known kinds',
-    yaml: `services:\n  - name: db\n    probe: mysql\n`,
+    yaml: `services:\n  - name: db\n    probe: beanstalkd\n`,
     path: 'services[0].probe',
-    at: 'mysql',
-    message: new RegExp(`^unknown probe kind "mysql"; expected one of: ${KNOWN_KINDS}$`),
+    at: 'beanstalkd',
+    message: new RegExp(`^unknown probe kind "beanstalkd"; expected one of: ${KNOWN_KINDS}$`),
   },
   {
     name: 'missing probe is reported at the service',
@@ -371,7 +371,7 @@ t.test('every problem is reported at once, each at its own key and line', async 
     '    probe: tcp',
     '    address: db.internal',
     '  - name: api',
-    '    probe: mysql',
+    '    probe: beanstalkd',
     '  - name: worker',
     '    probe: tcp',
     '    address: worker.internal:9000',

@@ -21,6 +21,7 @@ import { RUN_BYTE_BUDGET } from '../../probes/lib/budget.js'
 import type { Reason } from '../../src/probe.js'
 import { beatSentinel, lateness, runService, type Ran } from '../helpers/probe-run.js'
 import { clientSockets, settle } from '../helpers/sockets.js'
+import { mysqlEndlessPacket, mysqlGreeting } from '../helpers/mariadb.js'
 import {
   amqpHeartbeats,
   amqpHugeFrame,
@@ -29,12 +30,14 @@ import {
   halfSent,
   httpEndlessBody,
   httpBody,
+  http2Frames,
   httpEndlessHeaders,
   redosBody,
   reflecting,
   slowloris,
   type Peer,
   type Where,
+  wsUpgradeThen,
 } from './peers.js'
 
 /** Resident memory a run may add at its peak, whatever its peer sends. */
@@ -63,6 +66,14 @@ interface Row {
   floods: Flood[]
 }
 
+/**
+ * A kind without a network peer (file): none of these peers can be put in
+ * front of it. Says why, and where its own hostile cases are tested instead.
+ */
+interface NoPeer {
+  notApplicable: string
+}
+
 interface Flood {
   label: string
   start(where: Where): Promise<Peer>
@@ -80,8 +91,9 @@ const httpFloods: Flood[] = [
 ]
 
 const HTTP_STATUS = 'HTTP/1.1 200 OK\r\n'
+const NATS_INFO = `INFO ${JSON.stringify({ server_id: 'HOSTILE', version: '2.10.0', proto: 1, headers: true, max_payload: 1048576 })}\r\n`
 
-const rows: Record<string, Row> = {
+const rows: Record<string, Row | NoPeer> = {
   http: {
     at: (p) => ({ fields: { probe: 'http', url: `http://127.0.0.1:${p.port}/health`, expect: { body_contains: '"ready"' } } }),
     trickle: { script: `${HTTP_STATUS}x-slow: ` },
@@ -141,6 +153,18 @@ const rows: Record<string, Row> = {
     floods: httpFloods,
   },
 
+  // MongoDB replies: a 16-byte header (int32 LE length, requestID, responseTo, opCode 2013 OP_MSG = dd 07).
+  mongodb: {
+    at: (p) => ({ fields: { probe: 'mongodb', url: `mongodb://probe:secret@127.0.0.1:${p.port}/app` } }),
+    // The header of a 4 KiB OP_MSG, its body trickled.
+    trickle: { script: Buffer.from([0x00, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xdd, 0x07, 0, 0]), repeat: Buffer.from([0]) },
+    halfSent: Buffer.from([0x64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xdd, 0x07, 0, 0, 0, 0, 0, 0]),
+    floods: [
+      // A message of 40 MB (under the protocol's 48 MB, so not refused at its header), streamed: the budget.
+      { label: 'a message announcing 40 MB', start: (where) => endless({ prefix: Buffer.from([0x00, 0x5a, 0x62, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0xdd, 0x07, 0, 0]), afterRequest: true }, where), says: BUDGET_SAID },
+    ],
+  },
+
   container: {
     where: 'unix',
     at: (p) => ({ fields: { probe: 'container', container: 'gt-hostile' }, env: { DOCKER_HOST: `unix://${p.path}` } }),
@@ -152,6 +176,65 @@ const rows: Record<string, Row> = {
       httpFloods[1]!,
     ],
   },
+
+  grpc: {
+    at: (p) => ({ fields: { probe: 'grpc', address: `127.0.0.1:${p.port}` } }),
+    // An HTTP/2 SETTINGS frame of 6 bytes (one setting), trickled.
+    trickle: { script: Buffer.from([0, 0, 6, 4, 0, 0, 0, 0, 0]), repeat: Buffer.from([0]) },
+    halfSent: Buffer.from([0, 0, 6, 4, 0, 0, 0, 0, 0, 0, 3]),
+    floods: [
+      // Node's HTTP/2 (nghttp2) ends the session itself when PING acks pile up.
+      { label: 'HTTP/2 PING frames without end', start: (where) => http2Frames(Buffer.from([0, 0, 8, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8]), where) },
+      // Frames of an unknown type are ignored, as HTTP/2 says: only the budget stops them.
+      { label: 'HTTP/2 frames of an unknown type without end', start: (where) => http2Frames(Buffer.concat([Buffer.from([0, 0x40, 0, 0xfa, 0, 0, 0, 0, 0]), Buffer.alloc(0x4000)]), where), says: BUDGET_SAID },
+    ],
+  },
+
+  websocket: {
+    at: (p) => ({ fields: { probe: 'websocket', url: `ws://127.0.0.1:${p.port}/ws`, send: 'ping', expect: { message_contains: 'pong' } } }),
+    trickle: { script: 'HTTP/1.1 101 Switching Protocols\r\nx-slow: ' },
+    halfSent: 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n',
+    floods: [
+      httpFloods[1]!,
+      // A binary frame announcing 2^31 bytes (64-bit length): refused at max_message_bytes, unread.
+      { label: 'a frame announcing 2 GB', start: (where) => wsUpgradeThen(Buffer.from([0x82, 127, 0, 0, 0, 0, 0x80, 0, 0, 0]), Buffer.from('x'), where), says: /larger than max_message_bytes \(64 KiB\)/ },
+      // ws cuts a peer whose pings it cannot answer fast enough; unasked pongs it ignores, until the budget.
+      { label: 'ping frames without end', start: (where) => wsUpgradeThen(Buffer.alloc(0), Buffer.from([0x89, 4, 0x70, 0x69, 0x6e, 0x67]), where) },
+      { label: 'pong frames without end', start: (where) => wsUpgradeThen(Buffer.alloc(0), Buffer.from([0x8a, 4, 0x70, 0x6f, 0x6e, 0x67]), where), says: BUDGET_SAID },
+    ],
+  },
+
+  nats: {
+    at: (p) => ({ fields: { probe: 'nats', url: `nats://probe:secret@127.0.0.1:${p.port}` } }),
+    // The client says nothing before the server's INFO: a peer that waits for a request never answers (timeout).
+    trickle: { script: 'INFO {"server_id":"', repeat: 'A' },
+    halfSent: 'INFO {"server_id":"x","vers',
+    floods: [
+      { label: 'an INFO, then a MSG announcing 2 GB', start: (where) => endless({ prefix: `${NATS_INFO}MSG gt.x 1 2000000000\r\n`, filler: 'x' }, where), says: /a message of 2000000000 bytes announced/ },
+      { label: 'an INFO, then a MSG of 1 MiB, again and again', start: (where) => endless({ prefix: NATS_INFO, filler: `MSG gt.x 1 1048576\r\n${'x'.repeat(1048576)}\r\n` }, where), says: BUDGET_SAID },
+      // Each PING is answered with a PONG: the budget, or the timeout, whichever comes first on this machine.
+      { label: 'an INFO, then PING without end', start: (where) => endless({ prefix: NATS_INFO, filler: 'PING\r\n' }, where), reasons: ['error', 'timeout'] },
+      { label: 'an INFO line without end', start: (where) => endless({ prefix: 'INFO {"server_id":"' }, where), says: /without ending its first line/ },
+    ],
+  },
+
+  // MySQL packets: a 3-byte length, a sequence id, the payload. The server speaks first (a protocol-10 greeting).
+  mysql: {
+    at: (p) => ({ fields: { probe: 'mysql', url: `mysql://probe:secret@127.0.0.1:${p.port}/app` } }),
+    // The header of a 4 KiB greeting, its body trickled.
+    trickle: { script: Buffer.from([0x00, 0x10, 0x00, 0x00, 0x0a]), repeat: Buffer.from('A') },
+    halfSent: mysqlGreeting().subarray(0, 20),
+    // After a login: a "large packet" whose 16 MiB parts each announce another, which mysql2 buffers whole.
+    floods: [{ label: 'a login, then a packet without end', start: mysqlEndlessPacket, says: BUDGET_SAID }],
+  },
+
+  // The file kind opens no socket: it lstat's and lists directories. Its hostile
+  // cases are filesystem ones, in test/probes/file.test.ts: a directory of more
+  // entries than the cap (bounded, `error`), a symlink loop, links pointing
+  // outside, a FIFO that is never opened, a directory swapped for a link during
+  // the walk, and a filesystem that never answers (a stand-in for a hung NFS
+  // mount: `timeout` at the deadline).
+  file: { notApplicable: 'the file kind opens no socket: its hostile filesystem cases are in test/probes/file.test.ts' },
 }
 
 interface Case {
@@ -218,7 +301,7 @@ const figures: string[] = []
 // (the Elasticsearch and MinIO clients) is not what a hostile peer costs.
 t.before(async () => {
   for (const [kind, row] of Object.entries(rows)) {
-    if (!PROBE_KINDS.has(kind)) continue
+    if (!PROBE_KINDS.has(kind) || 'notApplicable' in row) continue
     const gone = await reflecting(row.where ?? 'tcp')
     await gone.close()
     const { fields, env } = row.at(gone)
@@ -234,6 +317,10 @@ t.test('every registered probe kind has a row, and every row a registered kind',
 for (const kind of PROBE_KINDS.keys()) {
   const row = rows[kind]
   if (!row) continue // failed above
+  if ('notApplicable' in row) {
+    t.test(`${kind}: no network peer`, async (t) => t.pass(row.notApplicable))
+    continue
+  }
   t.test(kind, async (t) => {
     for (const c of cases(row)) {
       t.test(c.label, async (t) => hostileRun(t, kind, row, c))

@@ -15,7 +15,10 @@
 //   reflecting       echoes whatever it receives
 //   httpBody         a complete HTTP answer with a chosen body (a ReDoS bait)
 //   pgSslThenEndless a PostgreSQL server that accepts SSLRequest, then streams over TLS
+//   http2Frames      after the client's HTTP/2 preface: SETTINGS, then frames without end
+//   wsUpgradeThen    a completed WebSocket upgrade, then frames without end
 // `where`: a loopback port, a unix socket, or TLS on a loopback port ({ key, cert }).
+import { createHash } from 'node:crypto'
 import { rmSync, mkdtempSync } from 'node:fs'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { createServer as createTlsServer, TLSSocket } from 'node:tls'
@@ -237,4 +240,31 @@ export function pgSslThenEndless(tls: { key: Buffer; cert: Buffer }, filler = 'A
       secure.once('secure', () => pour(secure as unknown as Socket, chunk, count))
     })
   })
+}
+
+/** After the client's HTTP/2 preface: an empty SETTINGS frame, then `filler` frames without end. */
+export function http2Frames(filler: Buffer, where: Where = 'tcp'): Promise<Peer> {
+  return endless({ prefix: Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]), filler, afterRequest: 24 }, where)
+}
+
+/** Completes a WebSocket upgrade (a valid Sec-WebSocket-Accept), then sends `prefix` and `filler` without end. */
+export function wsUpgradeThen(prefix: Buffer, filler: Buffer, where: Where = 'tcp'): Promise<Peer> {
+  const chunk = filled(filler)
+  return peer((socket, count) => {
+    let request = ''
+    const onData = (data: Buffer) => {
+      request += data.toString('latin1')
+      if (!request.includes('\r\n\r\n')) return
+      socket.removeListener('data', onData)
+      socket.resume()
+      const key = /sec-websocket-key:\s*(\S+)/i.exec(request)?.[1] ?? ''
+      const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64')
+      const head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`
+      count(head.length + prefix.length)
+      socket.write(head)
+      socket.write(prefix)
+      pour(socket, chunk, count)
+    }
+    socket.on('data', onData)
+  }, where)
 }

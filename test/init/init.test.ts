@@ -59,8 +59,8 @@ t.test('init writes a commented config from the OpenMeet compose stack', async (
   t.equal(byName(text, 'rabbitmq').url, 'amqp://${RABBITMQ_USER}:${RABBITMQ_DEFAULT_PASS}@127.0.0.1:5674')
   t.equal(byName(text, 'elasticsearch').url, 'http://127.0.0.1:9200', 'security off: no credentials')
   t.match(byName(text, 'minio'), { url: 'http://127.0.0.1:9000', access_key: '${MINIO_USER}', secret_key: '${MINIO_PASSWORD}' })
-  t.match(byName(text, 'mongodb'), { probe: 'tcp', address: '127.0.0.1:27017' })
-  t.match(text, /# NOTE: no mongodb probe kind yet: a tcp probe on its port/)
+  t.match(byName(text, 'mongodb'), { probe: 'mongodb', url: 'mongodb://${MONGO_USER}:${MONGO_PASSWORD}@127.0.0.1:27017/?authSource=admin' })
+  t.notMatch(text, /no mongodb probe kind yet/)
   t.match(byName(text, 'ollama'), { group: 'ai', probe: 'http', url: 'http://127.0.0.1:11434/', expect: { body_contains: 'Ollama is running' } })
   t.same(byName(text, 'api'), {
     name: 'api', group: 'backend', probe: 'http', url: 'http://127.0.0.1:4000/health',

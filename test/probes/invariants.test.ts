@@ -14,13 +14,14 @@
 // A kind registered without a row fails this file: a new kind adds one.
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { connect } from 'amqplib'
 import { Client } from 'minio'
+import { createConnection as mysqlConnection } from 'mysql2/promise'
 import S3rver from 's3rver'
 import t, { type Test } from 'tap'
 import { PROBE_KINDS } from '../../probes/index.js'
@@ -34,6 +35,9 @@ import { checkNamesOf } from '../../src/runner.js'
 import { configOf, lateness, timed } from '../helpers/probe-run.js'
 import { bannerServer, closedPort, httpServer, serverPool, tarpit } from '../helpers/servers.js'
 import { capturePrinted } from '../helpers/console.js'
+import { grpcHealthServer, wsEchoServer } from '../helpers/grpc-ws.js'
+import { startNatsServer } from '../helpers/nats-server.js'
+import { mongoMock } from '../helpers/mongo-mock.js'
 import { clientSockets, settle } from '../helpers/sockets.js'
 
 const unique = () => randomBytes(6).toString('hex')
@@ -61,8 +65,8 @@ interface Row {
   passing(): Run
   /** Wrong port or wrong password (or both), a credential planted. */
   failing(): Run[]
-  /** The passing run's service pointed at a peer that accepts and never answers. */
-  tarpit(port: number): Run
+  /** The passing run's service pointed at a peer that accepts and never answers; a kind with no network peer (file) says why not. */
+  tarpit: ((port: number) => Run) | { notApplicable: string }
 }
 
 // Everything a client library might print: captured for (b), still shown.
@@ -80,10 +84,26 @@ let echo: number
 let es: number
 let engineSocket: string
 let s3port: number
+let grpcPort: number
+let wsPort: number
+let natsAuth: number
+let mongo: number
 const buckets = [`gt-inv-a-${unique()}`, `gt-inv-b-${unique()}`]
 const queues = [`gt-inv-a-${unique()}`, `gt-inv-b-${unique()}`]
 const rabbitUser = `gt_inv_${unique()}`
 let rabbitUserMade = false
+const mysqlUser = `gt_inv_${unique()}`
+
+/** SQL as root on the machine's MariaDB (no password there), on a connection of its own. */
+async function mariadb(sql: string, values: unknown[]): Promise<void> {
+  const conn = await mysqlConnection({ host: '127.0.0.1', port: 3306, user: 'root' })
+  try {
+    await conn.query(sql, values)
+  } finally {
+    await conn.end()
+    ;(conn as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy()
+  }
+}
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
 
@@ -136,6 +156,12 @@ t.before(async () => {
   web = (await keep(httpServer(healthEndpoint))).port
   echo = (await keep(bannerServer('', (data) => `+OK ${data}`))).port
   es = (await keep(httpServer(fakeElasticsearch))).port
+  // The standard gRPC health service behind a bearer token, and a WebSocket echo behind one.
+  grpcPort = (await keep(grpcHealthServer({ '': 'SERVING', 'app.Api': 'SERVING' }, SECRET))).port
+  wsPort = (await keep(wsEchoServer(SECRET))).port
+  // A nats-server of its own whose password is the credential (the machine's NATS on 4222 takes any).
+  natsAuth = (await startNatsServer(t, ['--user', 'probe', '--pass', SECRET], { jetstream: true })).port
+  mongo = (await keep(mongoMock({ users: { probe: SECRET }, databases: ['app'], collections: { app: ['orders'] } }))).port
   engineSocket = join(mkdtempSync(join(tmpdir(), 'gt-inv-engine-')), 'engine.sock')
   const engine = createServer(fakeEngine)
   await new Promise<void>((resolve) => engine.listen(engineSocket, resolve))
@@ -177,9 +203,24 @@ t.before(async () => {
   t.teardown(async () => {
     if (rabbitUserMade) await rabbitmqctl('delete_user', rabbitUser)
   })
+
+  // A MariaDB user whose password is the planted credential (the machine's root has none).
+  await mariadb(`CREATE USER ?@'%' IDENTIFIED BY ?`, [mysqlUser, SECRET])
+  await mariadb(`GRANT SELECT ON test.* TO ?@'%'`, [mysqlUser])
+  t.teardown(() => mariadb(`DROP USER IF EXISTS ?@'%'`, [mysqlUser]))
 })
 
 // ------------------------------------------------------------------- rows
+
+/** The file kind's stand-in for a peer: a temp dir of two files whose content is the planted credential (made on first use). */
+let fileDir: string | undefined
+function filesHoldingTheSecret(): string {
+  if (fileDir) return fileDir
+  const dir = (fileDir = mkdtempSync(join(tmpdir(), 'gt-inv-files-')))
+  for (const name of ['a.dump', 'b.dump']) writeFileSync(join(dir, name), `${SECRET}\n`.repeat(64))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
 
 const rows: Record<string, Row> = {
   http: {
@@ -295,6 +336,92 @@ const rows: Record<string, Row> = {
     ],
     tarpit: (port) => ({ label: 'tarpit', fields: { ...rows.minio!.passing().fields, url: `http://127.0.0.1:${port}` } }),
   },
+
+  grpc: {
+    peer: 'a grpc-js server with the standard health service, behind a bearer token',
+    passing: () => ({
+      label: 'a bearer token in the metadata',
+      fields: { probe: 'grpc', address: `127.0.0.1:${grpcPort}`, grpc_service: 'app.Api', metadata: { authorization: `Bearer ${SECRET}` }, expect: { max_latency: '5s' } },
+    }),
+    failing: () => [
+      // The server's refusal echoes the token it got.
+      { label: 'wrong token', reason: 'auth', fields: { ...rows.grpc!.passing().fields, metadata: { authorization: `Bearer ${WRONG}` } } },
+      { label: 'wrong port', reason: 'refused', fields: { ...rows.grpc!.passing().fields, address: `127.0.0.1:${closed}` } },
+      { label: 'a service the server does not know', reason: 'status', fields: { ...rows.grpc!.passing().fields, grpc_service: 'app.Missing' } },
+    ],
+    tarpit: (port) => ({ label: 'tarpit', fields: { ...rows.grpc!.passing().fields, address: `127.0.0.1:${port}` } }),
+  },
+
+  websocket: {
+    peer: 'a ws echo server, behind a bearer token',
+    passing: () => ({
+      label: 'a bearer token header, a message echoed',
+      fields: {
+        probe: 'websocket',
+        url: `ws://127.0.0.1:${wsPort}/echo`,
+        headers: { Authorization: `Bearer ${SECRET}` },
+        send: 'ping',
+        expect: { message_contains: 'ping', message_matches: '^p', max_latency: '5s' },
+      },
+    }),
+    failing: () => [
+      { label: 'wrong token (401)', reason: 'auth', fields: { ...rows.websocket!.passing().fields, headers: { Authorization: `Bearer ${WRONG}` } } },
+      { label: 'wrong port', reason: 'refused', fields: { ...rows.websocket!.passing().fields, url: `ws://127.0.0.1:${closed}/echo` } },
+    ],
+    tarpit: (port) => ({ label: 'tarpit', fields: { ...rows.websocket!.passing().fields, url: `ws://127.0.0.1:${port}/echo` } }),
+  },
+
+  mongodb: {
+    peer: 'mongodb-mock-server (no MongoDB server can be installed here; it logs in with SCRAM-SHA-256)',
+    passing: () => ({
+      label: 'a user whose password is the credential',
+      fields: { probe: 'mongodb', url: `mongodb://probe:${SECRET}@127.0.0.1:${mongo}/app`, expect: { role: 'standalone', databases: ['app'], collections: ['orders'], max_latency: '5s' } },
+    }),
+    failing: () => [
+      { label: 'wrong password (code 18)', reason: 'auth', fields: { ...rows.mongodb!.passing().fields, url: `mongodb://probe:${WRONG}@127.0.0.1:${mongo}/app` } },
+      { label: 'wrong port', reason: 'refused', fields: { ...rows.mongodb!.passing().fields, url: `mongodb://probe:${SECRET}@127.0.0.1:${closed}/app` } },
+    ],
+    tarpit: (port) => ({ label: 'tarpit', fields: { ...rows.mongodb!.passing().fields, url: `mongodb://probe:${SECRET}@127.0.0.1:${port}/app` } }),
+  },
+
+  nats: {
+    peer: 'a nats-server with JetStream started by this file (user and password)',
+    passing: () => ({ label: 'a password in the URL', fields: { probe: 'nats', url: `nats://probe:${SECRET}@127.0.0.1:${natsAuth}`, expect: { jetstream: true, max_latency: '5s' } } }),
+    failing: () => [
+      { label: 'wrong password', reason: 'auth', fields: { ...rows.nats!.passing().fields, url: `nats://probe:${WRONG}@127.0.0.1:${natsAuth}` } },
+      { label: 'wrong port', reason: 'refused', fields: { ...rows.nats!.passing().fields, url: `nats://probe:${SECRET}@127.0.0.1:${closed}` } },
+      { label: 'a stream that does not exist', reason: 'expectation', fields: { ...rows.nats!.passing().fields, expect: { jetstream: true, streams: ['GT_INV_NONE'], max_latency: '5s' } } },
+    ],
+    tarpit: (port) => ({ label: 'tarpit', fields: { ...rows.nats!.passing().fields, url: `nats://probe:${SECRET}@127.0.0.1:${port}` } }),
+  },
+
+  mysql: {
+    peer: 'the MariaDB on 127.0.0.1:3306, database test',
+    passing: () => ({
+      label: 'a user whose password is the credential',
+      fields: { probe: 'mysql', url: `mysql://${mysqlUser}:${SECRET}@127.0.0.1:3306/test`, expect: { read_only: false, query: 'SELECT 1', max_latency: '5s' } },
+    }),
+    failing: () => [
+      { label: 'wrong password (1045)', reason: 'auth', fields: { ...rows.mysql!.passing().fields, url: `mysql://${mysqlUser}:${WRONG}@127.0.0.1:3306/test` } },
+      { label: 'wrong port', reason: 'refused', fields: { ...rows.mysql!.passing().fields, url: `mysql://${mysqlUser}:${SECRET}@127.0.0.1:${closed}/test` } },
+    ],
+    tarpit: (port) => ({ label: 'tarpit', fields: { ...rows.mysql!.passing().fields, url: `mysql://${mysqlUser}:${SECRET}@127.0.0.1:${port}/test` } }),
+  },
+
+  file: {
+    peer: 'files in a temp dir (no network peer)',
+    // The kind takes no credential: the planted one is the files' content, which the probe never reads.
+    passing: () => ({
+      label: 'files whose content is the credential',
+      fields: { probe: 'file', path: `${filesHoldingTheSecret()}/*.dump`, expect: { min_size: '1k', max_age: '1h', min_count: 2, max_latency: '5s' } },
+      env: { GT_INV_FILE_CONTENT: SECRET },
+    }),
+    failing: () => [
+      { ...rows.file!.passing(), label: 'nothing matches', reason: 'expectation', fields: { ...rows.file!.passing().fields, path: `${filesHoldingTheSecret()}/*.sql.gz` } },
+      { ...rows.file!.passing(), label: 'smaller than wanted', reason: 'expectation', fields: { ...rows.file!.passing().fields, expect: { min_size: '1GB', min_count: 3 } } },
+    ],
+    tarpit: { notApplicable: 'no socket; a filesystem that never answers (a hung NFS mount) ends in timeout in test/probes/file.test.ts' },
+  },
 }
 
 // ------------------------------------------------------------------ runs
@@ -368,6 +495,7 @@ for (const kind of PROBE_KINDS.keys()) {
     }
 
     t.test(`a tarpit: timeout, bounded by a plain ${TARPIT_TIMEOUT_MS}ms timer armed with the run`, async (t) => {
+      if (typeof row.tarpit !== 'function') return void t.pass(`does not apply: ${row.tarpit.notApplicable}`)
       const run = row.tarpit(pit)
       run.fields = { ...run.fields, timeout: `${TARPIT_TIMEOUT_MS}ms` }
       const ran = await probe(run, TARPIT_TIMEOUT_MS)
