@@ -1,6 +1,6 @@
-// Benchmarks: how fast a round of probes goes, what a scrape costs as the
+// In-process benchmark: how fast a round of probes goes, what a scrape costs as the
 // service count grows, and the memory it takes. Prints its figures; nothing
-// here is asserted (tests stay fast and stable). Run: npm run bench
+// here is asserted (tests stay fast and stable). Run: npm run bench:rounds
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { PROBE_KINDS } from '../probes/index.js'

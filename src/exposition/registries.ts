@@ -11,7 +11,7 @@ import { fedBy, type Collector, type MetricDef } from './metric.js'
 import { schedulerCollector } from './scheduler.js'
 import { selfCollector, type SelfState } from './self.js'
 import { serviceCollector } from './services.js'
-import { familiesOf, renderBytes, TEXT_CONTENT_TYPE } from './text.js'
+import { ByteWriter, familiesOf, renderBytes, TEXT_CONTENT_TYPE, writeCollectors } from './text.js'
 
 /** The collectors that read a snapshot: services, each probe kind's facts, and (scheduled only) the env audit. */
 export function snapshotCollectors(kinds: ProbeKinds, scheduled: boolean): Collector<Snapshot>[] {
@@ -54,11 +54,14 @@ export function scheduledExposition(kinds: ProbeKinds, sources: ScheduledSources
   return {
     families: familiesOf([...fromSnapshot, schedulerCollector, selfCollector] as Collector<never>[], options),
     async metrics() {
-      // Sized by the last scrape, so a large one is written without regrowing.
-      const parts = [renderBytes(fromSnapshot, sources.snapshot(), options, lastSize)]
-      if (sources.scheduler) parts.push(renderBytes([schedulerCollector], sources.scheduler(), options, 1024))
-      parts.push(renderBytes([selfCollector], sources.self(), options, 1024), Buffer.from(await process.metrics(), 'utf8'))
-      const text = Buffer.concat(parts)
+      // One buffer per scrape, sized by the last one: a large scrape is written without regrowing or joining parts.
+      const processText = await process.metrics()
+      const out = new ByteWriter(lastSize)
+      writeCollectors(out, fromSnapshot, sources.snapshot(), options)
+      if (sources.scheduler) writeCollectors(out, [schedulerCollector], sources.scheduler(), options)
+      writeCollectors(out, [selfCollector], sources.self(), options)
+      out.text(processText)
+      const text = out.done()
       lastSize = Math.ceil(text.length * 1.1)
       return { contentType: TEXT_CONTENT_TYPE, text }
     },

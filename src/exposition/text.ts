@@ -34,6 +34,12 @@ export function renderText<In>(collectors: readonly Collector<In>[], input: In, 
  */
 export function renderBytes<In>(collectors: readonly Collector<In>[], input: In, options: RenderOptions, sizeHint = 16 * 1024): Buffer {
   const out = new ByteWriter(sizeHint)
+  writeCollectors(out, collectors, input, options)
+  return out.done()
+}
+
+/** Appends the collectors' exposition to `out` (several sources, one buffer: /metrics). */
+export function writeCollectors<In>(out: ByteWriter, collectors: readonly Collector<In>[], input: In, options: RenderOptions): void {
   for (const c of collectors) {
     for (const s of c.series) {
       const { name, type, labels, help } = s.def
@@ -62,11 +68,10 @@ export function renderBytes<In>(collectors: readonly Collector<In>[], input: In,
       if (out.length === afterHeader) out.length = header
     }
   }
-  return out.done()
 }
 
 /** An append-only byte buffer that doubles when full. */
-class ByteWriter {
+export class ByteWriter {
   #buf: Buffer
   length = 0
 

@@ -13,7 +13,7 @@ import grpcKind from '../../probes/grpc.js'
 import { PROBE_KINDS } from '../../probes/index.js'
 import { ConfigError } from '../../src/config/errors.js'
 import type { RunResult } from '../../src/runner.js'
-import { ROOT } from '../helpers/child.js'
+import { CLI, ROOT, childEnv } from '../helpers/child.js'
 import { capturePrinted } from '../helpers/console.js'
 import { grpcHealthServer, grpcServer } from '../helpers/grpc-ws.js'
 import { checkPairs, configOf, detailOf, lateness, runService, type Ran } from '../helpers/probe-run.js'
@@ -276,10 +276,9 @@ t.test('the registry loads neither grpc-js, grpc-health-check nor ws: the first 
     await runProbe(config.services[0], config.secrets)
     console.log('RESULT ' + JSON.stringify({ before, after: loaded() }))
   `
-  // tsx compiles faster than tap's loader. The child runs without tap's process-info hook (NODE_OPTIONS)
-  // and so records no coverage: its line maps cannot mix with the ones tap's loader made.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(NODE_OPTIONS|NODE_V8_COVERAGE|_TAPJS_PROCESSINFO_)/.test(name)))
-  const res = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', program, ROOT], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 })
+  // The loader the CLI tests use (tap's own under tap): a child compiled by another loader (tsx)
+  // scrambled the merged coverage of every module it loaded, even with coverage switched off in it.
+  const res = spawnSync(process.execPath, [...CLI.slice(0, -1), '--input-type=module', '--eval', program, ROOT], { cwd: ROOT, env: childEnv(), encoding: 'utf8', timeout: 60_000 })
   const line = res.stdout.split('\n').find((l) => l.startsWith('RESULT '))
   t.ok(line, res.stderr)
   t.same(JSON.parse(line!.slice('RESULT '.length)), { before: [], after: ['@grpc/grpc-js', 'grpc-health-check'] })
