@@ -13,9 +13,8 @@
 // Needs redis-server, /usr/lib/postgresql/*/bin and /usr/lib/rabbitmq/bin;
 // a peer that cannot be started is reported and left out.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { PROBE_KINDS } from '../probes/index.js'
@@ -23,6 +22,7 @@ import { parseConfig } from '../src/config/load.js'
 import { Daemon } from '../src/daemon.js'
 import { silentLogger } from '../src/log.js'
 import { freePort, postgresBin } from '../test/helpers/pg-cluster.js'
+import { createScope } from './lib/peers.js'
 
 const run = promisify(execFile)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -34,30 +34,12 @@ const POLL_MS = 20
 
 // ---------------------------------------------------------------- cleanup
 
-const root = mkdtempSync(join(tmpdir(), 'gt-fault-'))
+// One scope (bench/lib/peers.ts): every peer stopped and the temp dir removed on exit, Ctrl-C or SIGTERM.
+const scope = createScope('gt-fault-')
+const root = scope.dir
 chmodSync(root, 0o755) // the postgres user must reach its data dir inside
-const cleanups: Array<() => void> = []
-let cleanedUp = false
-function cleanupAll(): void {
-  if (cleanedUp) return
-  cleanedUp = true
-  for (const fn of cleanups.reverse()) {
-    try {
-      fn()
-    } catch {
-      /* best effort: the next one still runs */
-    }
-  }
-  rmSync(root, { recursive: true, force: true })
-}
-process.on('exit', cleanupAll)
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => {
-    console.error(`\n${signal}: stopping every peer and removing ${root}`)
-    cleanupAll()
-    process.exit(130)
-  })
-}
+const cleanups = { push: scope.defer }
+const cleanupAll = scope.close
 
 // ---------------------------------------------------------------- helpers
 

@@ -39,6 +39,9 @@ import { loadCa, tlsOptions, tlsSettings } from './lib/tls.js'
 
 const PORTS = { 'nats:': 4222, 'tls:': 4222 }
 
+/** What the client may write in one run: CONNECT, PINGs and JetStream requests are a few KiB. */
+const MAX_SENT_BYTES = 1024 * 1024
+
 /** What a server may send before its INFO line ends: INFO is a few hundred bytes, a large cluster's a few KiB. */
 const MAX_INFO_BYTES = 64 * 1024
 
@@ -76,6 +79,8 @@ interface RunContext {
   signal: AbortSignal
   /** Every socket the run opened, destroyed at the deadline and at the end. */
   sockets: Set<Socket>
+  /** Bytes the client wrote in this run (bounded by MAX_SENT_BYTES). */
+  sent: number
 }
 
 export default defineProbe({
@@ -99,7 +104,7 @@ export default defineProbe({
     const { NatsConnectionImpl } = await loadNats()
     const ep = endpoint(svc.url)
     const ca = await loadCa(svc.tls)
-    const run: RunContext = { budget: new ByteBudget(undefined, 'the NATS server'), signal: ctx.signal, sockets: new Set() }
+    const run: RunContext = { budget: new ByteBudget(undefined, 'the NATS server'), signal: ctx.signal, sockets: new Set(), sent: 0 }
     const destroyAll = () => {
       for (const socket of run.sockets) socket.destroy()
     }
@@ -260,6 +265,23 @@ const loadNats = lazy(async () => {
         })
         socket.setNoDelay(true)
       })
+    }
+
+    /**
+     * What the client writes, bounded per run: a server that floods PINGs has
+     * the client queue a PONG for each, and a peer that never reads lets them
+     * pile up in memory (180 MiB for 5 MiB of PINGs in test/hostile).
+     */
+    override send(frame: Uint8Array): void {
+      const run = this.#run
+      if (run) {
+        run.sent += frame.length
+        if (run.sent > MAX_SENT_BYTES) {
+          this.socket.destroy(new ProbeError('error', `the server made the client send more than ${formatBytes(MAX_SENT_BYTES)} in one run (a flood of PINGs?): not a NATS server, or a hostile one`))
+          return
+        }
+      }
+      super.send(frame)
     }
 
     /** The client's wait for INFO, stopped when a server sends too much without a line end. */

@@ -18,11 +18,12 @@
 //   median(xs), mib(bytes)
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { connect, createServer, type AddressInfo } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { NODE_FLAGS } from '../../src/runtime.js'
+import { freePort } from '../../test/helpers/pg-cluster.js'
 
 const run = promisify(execFile)
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
@@ -107,14 +108,8 @@ export function createScope(prefix: string): Scope {
 
 // ---------------------------------------------------------------- ports and readiness
 
-/** A loopback port free right now (the usual small race with whoever binds next is accepted). */
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
+/** A loopback port free right now (shared with the tests' helpers). */
+export { freePort }
 
 /** True when something accepts a TCP connection on 127.0.0.1:port. */
 export function portAccepts(port: number): Promise<boolean> {
