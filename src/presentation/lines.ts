@@ -96,19 +96,45 @@ export function lastProbeFailed(s: ServiceStatus): string {
 
 /** The services that are not ready because they wait on `name`, directly or through others. */
 export function heldBackBy(doc: StatusDocument, name: string): string[] {
-  const blocked = new Set([name])
-  for (let grew = true; grew; ) {
-    grew = false
-    for (const s of doc.services) {
-      if (blocked.has(s.name)) continue
-      if (s.causes.some((c) => c.cause === 'dependency' && c.services.some((d) => blocked.has(d)))) {
-        blocked.add(s.name)
-        grew = true
-      }
+  const { dependents, position } = waitIndex(doc)
+  const blocked = new Set<string>()
+  const queue = [name]
+  for (let n = queue.pop(); n !== undefined; n = queue.pop()) {
+    for (const d of dependents.get(n) ?? []) {
+      if (d === name || blocked.has(d)) continue
+      blocked.add(d)
+      queue.push(d)
     }
   }
-  blocked.delete(name)
-  return doc.services.filter((s) => blocked.has(s.name)).map((s) => s.name)
+  return [...blocked].sort((a, b) => position.get(a)! - position.get(b)!)
+}
+
+/**
+ * Who waits on whom (from each service's dependency cause), and each
+ * service's place in the document: built once per document, since the page
+ * and the report ask for every service (a scan per service made a page of
+ * 4,000 services take 0.4 s).
+ */
+const WAITS = new WeakMap<StatusDocument, { dependents: Map<string, string[]>; position: Map<string, number> }>()
+
+function waitIndex(doc: StatusDocument): { dependents: Map<string, string[]>; position: Map<string, number> } {
+  let index = WAITS.get(doc)
+  if (!index) {
+    const dependents = new Map<string, string[]>()
+    for (const s of doc.services) {
+      for (const c of s.causes) {
+        if (c.cause !== 'dependency') continue
+        for (const d of c.services) {
+          const list = dependents.get(d)
+          if (list) list.push(s.name)
+          else dependents.set(d, [s.name])
+        }
+      }
+    }
+    index = { dependents, position: new Map(doc.services.map((s, i) => [s.name, i])) }
+    WAITS.set(doc, index)
+  }
+  return index
 }
 
 /** "holds back api, worker and web", or "holds nothing back". */
