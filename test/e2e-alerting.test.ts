@@ -25,6 +25,7 @@ import { ROOT } from './helpers/child.js'
 import { writeConfig } from './helpers/config.js'
 import { closedPort, httpServer } from './helpers/servers.js'
 import { PROBE_KINDS } from '../probes/index.js'
+import { until } from './helpers/poll.js'
 
 const DB = `gt_e2e_alerting_${randomBytes(4).toString('hex')}`
 const PG = (db: string) => `postgres://postgres@127.0.0.1:5432/${db}`
@@ -38,22 +39,6 @@ async function sql(db: string, text: string): Promise<void> {
     await client.query(text)
   } finally {
     await client.end()
-  }
-}
-
-/** Polls `fn` until it returns a value other than undefined, or fails with `what` at the deadline. */
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let lastError: unknown
-  for (;;) {
-    try {
-      const v = await fn()
-      if (v !== undefined) return v
-    } catch (err) {
-      lastError = err
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`)
-    await sleep(250)
   }
 }
 

@@ -11,6 +11,7 @@ import { OnDemand } from '../src/on-demand.js'
 import { silentLogger } from '../src/log.js'
 import { ResultStore } from '../src/results.js'
 import { Daemon } from '../src/daemon.js'
+import { untilTrue } from './helpers/poll.js'
 
 /** Accepts, counts, and answers "+OK" only when released. */
 async function heldPeer() {
@@ -46,10 +47,7 @@ const flush = async () => {
   for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r))
 }
 
-async function until(what: string, ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 5))
-  if (!ok()) throw new Error(`timed out waiting for ${what}`)
-}
+const until = (what: string, ok: () => boolean) => untilTrue(what, ok, 2000)
 
 t.test('identical concurrent /probe requests share one run; the limit is process-wide; a full queue is busy', async (t) => {
   const peer = await heldPeer()

@@ -15,6 +15,7 @@ import { OnDemand } from '../../src/on-demand.js'
 import { ResultStore } from '../../src/results.js'
 import { closedPort } from '../helpers/servers.js'
 import { find, parseExposition, value, type Sample } from '../helpers/metrics.js'
+import { untilTrue } from '../helpers/poll.js'
 
 /** A TCP peer that counts connections; `held` ones wait for release(), the others are accepted and left open. */
 async function peer(t: Test, held = false) {
@@ -55,10 +56,7 @@ const samples = (answer: Exposition | Busy): Sample[] => {
 }
 const servicesIn = (s: Sample[]) => [...new Set(s.map((x) => x.labels.service).filter(Boolean))].sort()
 
-async function until(what: string, ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !ok(); i++) await new Promise((r) => setTimeout(r, 5))
-  if (!ok()) throw new Error(`timed out waiting for ${what}`)
-}
+const until = (what: string, ok: () => boolean) => untilTrue(what, ok, 5000)
 
 t.test('the dependencies are probed now; the answer shows only the asked service', async (t) => {
   const cache = await peer(t)

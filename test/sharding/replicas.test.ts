@@ -23,6 +23,7 @@ import { ROOT } from '../helpers/child.js'
 import { find, parseExposition } from '../helpers/metrics.js'
 import { closedPort, httpServer } from '../helpers/servers.js'
 import { hashmod } from './hashmod.js'
+import { until } from '../helpers/poll.js'
 
 const SHIPPED = join(ROOT, 'deploy', 'prometheus', 'sharded.yml')
 const RULES = join(ROOT, 'alerts', 'groundtruth.rules.yml')
@@ -54,22 +55,6 @@ interface ActiveTarget {
   labels: Record<string, string>
   scrapeUrl: string
   health: string
-}
-
-/** Polls `fn` until it returns something other than undefined; fails naming `what` at the deadline. */
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await fn()
-      if (v !== undefined) return v
-    } catch (err) {
-      last = err
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
 }
 
 function prometheus(t: Test, configFile: string, dataDir: string, port: number): { output: () => string } {
