@@ -14,7 +14,6 @@
 // a peer that cannot be started is reported and left out.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { PROBE_KINDS } from '../probes/index.js'
@@ -22,7 +21,7 @@ import { parseConfig } from '../src/config/load.js'
 import { Daemon } from '../src/daemon.js'
 import { silentLogger } from '../src/log.js'
 import { freePort, postgresBin } from '../test/helpers/pg-cluster.js'
-import { createScope } from './lib/peers.js'
+import { createScope, portAccepts } from './lib/peers.js'
 
 const run = promisify(execFile)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -38,28 +37,13 @@ const POLL_MS = 20
 const scope = createScope('gt-fault-')
 const root = scope.dir
 chmodSync(root, 0o755) // the postgres user must reach its data dir inside
-const cleanups = { push: scope.defer }
-const cleanupAll = scope.close
 
 // ---------------------------------------------------------------- helpers
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port })
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.once('connect', () => done(true))
-    socket.once('error', () => done(false))
-    socket.setTimeout(500, () => done(false))
-  })
-}
 
 async function waitListening(port: number, boundMs: number): Promise<number | undefined> {
   const until = performance.now() + boundMs
   while (performance.now() < until) {
-    if (await accepts(port)) return performance.now()
+    if (await portAccepts(port)) return performance.now()
     await sleep(POLL_MS)
   }
   return undefined
@@ -136,7 +120,7 @@ async function redisPeer(): Promise<Peer> {
       killGroup(child, 'SIGKILL')
     },
   }
-  cleanups.push(() => peer.kill())
+  scope.defer(() => peer.kill())
   return peer
 }
 
@@ -182,7 +166,7 @@ async function postgresPeer(): Promise<Peer> {
       execFileSync(cmd, args, { stdio: 'ignore', timeout: 30_000 })
     },
   }
-  cleanups.push(() => peer.kill())
+  scope.defer(() => peer.kill())
   return peer
 }
 
@@ -252,7 +236,7 @@ async function rabbitPeer(): Promise<Peer> {
       killGroup(child, 'SIGKILL')
     },
   }
-  cleanups.push(() => peer.kill())
+  scope.defer(() => peer.kill())
   return peer
 }
 
@@ -327,7 +311,7 @@ interface PeerFigures {
 const peers: Peer[] = []
 const skipped: string[] = []
 let daemon: Daemon | undefined
-cleanups.push(() => void daemon?.stop())
+scope.defer(() => void daemon?.stop())
 
 const baseline = sample()
 const t0 = performance.now()
@@ -446,7 +430,7 @@ try {
       let goneAt: number | undefined
       const watch = (async () => {
         while (stopping && goneAt === undefined) {
-          if (!(await accepts(peer.port))) goneAt = performance.now()
+          if (!(await portAccepts(peer.port))) goneAt = performance.now()
           else await sleep(POLL_MS)
         }
       })()
@@ -575,5 +559,5 @@ try {
 } finally {
   if (daemon) await daemon.stop().catch(() => {})
   daemon = undefined
-  cleanupAll()
+  scope.close()
 }

@@ -19,12 +19,12 @@ import { PROBE_KINDS } from '../probes/index.js'
 import { parseConfig } from '../src/config/load.js'
 import {
   cleanupSync,
+  ROOT,
   every,
   maxOpenFiles,
   mib,
   percentile,
   procStats,
-  requireBuild,
   samples,
   scrape,
   sleep,
@@ -37,6 +37,7 @@ import {
   type Fleet,
   type ProcStats,
 } from './lib/fleet.js'
+import { requireFreshBuild } from './lib/peers.js'
 
 const { values: flags } = parseArgs({
   options: {
@@ -57,7 +58,7 @@ if (!parts.every((p) => ['tarpit', 'scale', 'soak'].includes(p)) || !(DURATION_S
   process.exit(2)
 }
 
-const BIN = requireBuild()
+const BIN = requireFreshBuild(ROOT)
 const dir = tempDir('gt-scale-')
 process.on('exit', cleanupSync)
 for (const signal of ['SIGINT', 'SIGTERM'] as const)

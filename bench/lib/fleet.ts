@@ -5,16 +5,18 @@
 // daemon as a child process (`node dist/src/bin.js serve`), /proc sampling,
 // timed scrapes and the cleanup every child and temp dir goes through.
 import { fork, spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { NODE_FLAGS } from '../../src/runtime.js'
+import { fdCount, freePort, rssBytes, sleep } from './peers.js'
+
+export { mib, sleep } from './peers.js'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms))
 
 // ---------------------------------------------------------------- cleanup
 
@@ -157,36 +159,6 @@ export async function startFleet(): Promise<Fleet> {
 
 // ---------------------------------------------------------------- processes
 
-/** Exits 2 when dist/src/bin.js is missing or older than a source file: the bench runs the built daemon. */
-export function requireBuild(): string {
-  const bin = join(ROOT, 'dist/src/bin.js')
-  const newest = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((max, e) => Math.max(max, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0)
-  let built = 0
-  try {
-    built = statSync(bin).mtimeMs
-  } catch {
-    /* missing: built stays 0 */
-  }
-  if (built === 0 || built < Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'probes')))) {
-    console.log('run npm run build first')
-    process.exit(2)
-  }
-  return bin
-}
-
-/** A port free a moment ago on 127.0.0.1 (the daemon binds it right after). */
-export function freePort(): Promise<number> {
-  const server = createTcpServer()
-  return new Promise((done, fail) => {
-    server.once('error', fail)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => done(port))
-    })
-  })
-}
-
 export interface ProcStats {
   rss: number
   fds: number
@@ -195,8 +167,7 @@ export interface ProcStats {
 /** RSS (bytes, VmRSS) and open descriptors of a live process; undefined once it is gone. */
 export function procStats(pid: number): ProcStats | undefined {
   try {
-    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
-    return { rss: Number(kb) * 1024, fds: readdirSync(`/proc/${pid}/fd`).length }
+    return { rss: rssBytes(pid), fds: fdCount(pid) }
   } catch {
     return undefined
   }
@@ -320,4 +291,3 @@ export function samples(body: string, name: string): Array<{ labels: string; val
   return out
 }
 
-export const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1)
