@@ -42,10 +42,10 @@ export function renderBytes<In>(collectors: readonly Collector<In>[], input: In,
 export function writeCollectors<In>(out: ByteWriter, collectors: readonly Collector<In>[], input: In, options: RenderOptions): void {
   for (const c of collectors) {
     for (const s of c.series) {
-      const { name, type, labels, help } = s.def
+      const { name, type, labels } = s.def
       if (type === 'counter' && !options.counters) continue
       const header = out.length
-      out.text(`# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`)
+      out.bytes(headerOf(s.def))
       const afterHeader = out.length
       const kept = keptPrefixes(s.def)
       s.fill(input, (values, value) => {
@@ -112,6 +112,15 @@ export class ByteWriter {
   done(): Buffer {
     return this.#buf.subarray(0, this.length)
   }
+}
+
+/** `# HELP` and `# TYPE` of each metric, encoded once (a /probe answer is mostly these). */
+const HEADERS = new WeakMap<MetricDef, Buffer>()
+
+function headerOf(def: MetricDef): Buffer {
+  let header = HEADERS.get(def)
+  if (!header) HEADERS.set(def, (header = Buffer.from(`# HELP ${def.name} ${escapeHelp(def.help)}\n# TYPE ${def.name} ${def.type}\n`, 'utf8')))
+  return header
 }
 
 /** `name{…} ` by frozen label set, per metric: dropped with the label set (a removed service). */

@@ -127,7 +127,8 @@ http_server_config:
   const tls = { ca: pki.ca }
   const good = { ...tls, headers: { authorization: basic('prometheus', PASSWORD) } }
   const answers: Answer[] = []
-  for (const path of ['/metrics', '/status', '/', '/-/healthy', '/-/ready', '/probe?service=self', '/sd', '/nope']) {
+  // /metrics and /probe are answered past Express (src/http/server.ts); /metrics/ and /probe/ go through it: both behind the same gate.
+  for (const path of ['/metrics', '/metrics/', '/status', '/', '/-/healthy', '/-/ready', '/probe?service=self', '/probe/?service=self', '/sd', '/nope']) {
     const missing = await call(base, path, tls)
     t.equal(missing.status, 401, `${path} without credentials`)
     t.match(missing.headers['www-authenticate'], /^Basic realm="groundtruth"/)
@@ -205,4 +206,11 @@ t.test('rate_limit: a token bucket answers 429 when empty', async (t) => {
   const statuses = []
   for (let i = 0; i < 3; i++) statuses.push((await call(base, '/-/healthy')).status)
   t.same(statuses, [200, 200, 429])
+})
+
+t.test('rate_limit: one bucket for the scrape paths answered past Express and for the others', async (t) => {
+  const { base } = await start(t, 'rate_limit: { interval: 1h, burst: 3 }\n')
+  const statuses = []
+  for (const path of ['/metrics', '/-/healthy', '/probe?service=self', '/metrics', '/probe?service=self', '/status']) statuses.push((await call(base, path)).status)
+  t.same(statuses, [200, 200, 200, 429, 429, 429])
 })
