@@ -43,6 +43,13 @@ export interface ServiceRecord {
   stateSince?: number
   /** The last runs, oldest first, at most HISTORY_SIZE (absent before the first run). */
   history?: HistoryEntry[]
+  /**
+   * Bumped by every result and whenever its verdict (ready, the causes'
+   * names) or its state changes: everything /metrics shows of a service.
+   * What was rendered of it at an equal revision is still right
+   * (src/exposition/services.ts; test/exposition/row-reuse.test.ts).
+   */
+  revision: number
 }
 
 export interface Snapshot {
@@ -72,6 +79,14 @@ export class ResultStore {
   #configs = new Map<string, ServiceConfig>()
   /** Service names by group, for the ratios of a /probe that covers whole groups. */
   #groups = new Map<string, string[]>()
+  /**
+   * Every service's readiness, kept current by #refreshStates: every change
+   * of a fact readiness reads (a result, the env audit, the service list)
+   * already judges what it affects there, so a scrape copies this instead of
+   * judging all services again (at 1,000 services that was a third of a
+   * /metrics render, and most of what its garbage collections had to move).
+   */
+  #readiness = new Map<string, Readiness>()
 
   /**
    * Adopts a (re)loaded service list. Counters and states of services that
@@ -83,12 +98,13 @@ export class ResultStore {
       const old = this.#records.get(config.name)
       const keep = old && old.config.probe === config.probe
       const target = config.bound.target
-      next.set(config.name, keep ? { ...old, config, target } : { config, target, probes: 0, failures: zeroFailures(), stateChanges: 0, consecutiveFailures: 0, consecutiveSuccesses: 0, state: 'pending' })
+      next.set(config.name, keep ? { ...old, config, target } : { config, target, probes: 0, failures: zeroFailures(), stateChanges: 0, consecutiveFailures: 0, consecutiveSuccesses: 0, state: 'pending', revision: 0 })
     }
     this.#records = next
     this.#configs = new Map(services.map((s) => [s.name, s]))
     this.#dependents = new Map()
     this.#groups = new Map()
+    this.#readiness = new Map()
     for (const s of services) {
       push(this.#groups, s.group, s.name)
       for (const dep of s.depends_on) push(this.#dependents, dep, s.name)
@@ -100,6 +116,7 @@ export class ResultStore {
   record(result: RunResult): void {
     const rec = this.#records.get(result.service)
     if (!rec) return
+    rec.revision++
     rec.probes++
     if (result.ok) {
       rec.lastSuccessAt = result.finishedAt
@@ -119,8 +136,13 @@ export class ResultStore {
     if (was !== undefined && was !== rec.up) rec.stateChanges++
     rec.last = result
     this.#refreshStates(this.#affectedBy(result.service), result.finishedAt)
-    // A new array each time: a snapshot taken earlier keeps the history it saw.
-    rec.history = [...(rec.history ?? []), { at: result.finishedAt, ok: result.ok, state: rec.state }].slice(-HISTORY_SIZE)
+    // In place (what reads it, /status, copies it at once): copying 100
+    // entries twice per result was most of what a daemon of 1,000 services
+    // moved to the old generation (≈ 1.5 MB/s at a 5 s interval), and so
+    // of the full collections that delayed its scrapes.
+    const history = (rec.history ??= [])
+    history.push({ at: result.finishedAt, ok: result.ok, state: rec.state })
+    if (history.length > HISTORY_SIZE) history.shift()
   }
 
   /** Keeps the latest env audit; `needs_env` makes it part of readiness. */
@@ -139,9 +161,9 @@ export class ResultStore {
 
   snapshot(): Snapshot {
     const records = [...this.#records.values()]
-    const services = records.map((r) => r.config)
-    const readiness = computeReadiness(services, this.#facts(new Map()))
-    return { records, readiness, ratios: readyRatios(services, readiness), complete: records.every((r) => r.last !== undefined), env: this.#env }
+    // A copy: a snapshot keeps the readiness it was taken with.
+    const readiness = new Map(this.#readiness)
+    return { records, readiness, ratios: readyRatios(records.map((r) => r.config), readiness), complete: records.every((r) => r.last !== undefined), env: this.#env }
   }
 
   /**
@@ -210,14 +232,25 @@ export class ResultStore {
     for (const name of names) {
       const rec = this.#records.get(name)
       if (!rec) continue
-      const state = stateOf(rec.up, readiness.get(name))
+      const now = readiness.get(name)!
+      // The env audit re-judges every service at every run; only a verdict that changed is a new revision.
+      if (!sameVerdict(this.#readiness.get(name), now)) rec.revision++
+      this.#readiness.set(name, now)
+      const state = stateOf(rec.up, now)
       if (state !== rec.state) {
         rec.state = state
         rec.stateSince = state === 'pending' ? undefined : at
+        rec.revision++
       }
     }
   }
 }
+
+/** Readiness as the exposition shows it: ready or not, and the names of the causes. */
+function sameVerdict(a: Readiness | undefined, b: Readiness): boolean {
+  return a !== undefined && a.ready === b.ready && a.causes.length === b.causes.length && a.causes.every((c, i) => c.cause === b.causes[i]!.cause)
+}
+
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key)
   if (list) list.push(value)

@@ -192,7 +192,9 @@ export async function startDaemon(bin: string, configFile: string): Promise<Daem
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const started = performance.now()
-  const proc = track(spawn(process.execPath, [...NODE_FLAGS, bin, 'serve', '--config', configFile, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }))
+  // BENCH_DAEMON_FLAGS adds Node flags to the daemon only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" or "--trace-gc"), for finding where its time goes.
+  const extra = (process.env.BENCH_DAEMON_FLAGS ?? '').split(' ').filter(Boolean)
+  const proc = track(spawn(process.execPath, [...NODE_FLAGS, ...extra, bin, 'serve', '--config', configFile, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }))
   const logs = new Map<string, number>()
   let partial = ''
   const tally = (chunk: Buffer) => {

@@ -29,10 +29,38 @@ export type Emit<L extends string> = (labels: Readonly<Record<L, string>>, value
 export interface Series<In> {
   readonly def: MetricDef
   fill(input: In, emit: Emit<string>): void
+  /**
+   * Set when the rows come item by item (a service's at a time): a writer
+   * may then copy an item's rows from its last output while the item's
+   * revision is unchanged (src/exposition/text.ts, RowReuse).
+   */
+  readonly byItem?: ByItem<In>
+}
+
+/** The items of an input, in a stable order, and a number that changes whenever anything an item's rows read changes. */
+export interface Items<In, Item extends object> {
+  items(input: In): readonly Item[]
+  revision(item: Item): number
+}
+
+export interface ByItem<In> extends Items<In, object> {
+  fill(item: object, input: In, emit: Emit<string>): void
 }
 
 export function series<L extends string, In>(def: MetricDef<L>, fill: (input: In, emit: Emit<L>) => void): Series<In> {
   return { def, fill: fill as Series<In>['fill'] }
+}
+
+/** A series whose rows come item by item: `fill` may read the item and, for what the item's revision covers, the input. */
+export function itemSeries<L extends string, In, Item extends object>(def: MetricDef<L>, items: Items<In, Item>, fill: (item: Item, input: In, emit: Emit<L>) => void): Series<In> {
+  const byItem = { items: items.items, revision: items.revision, fill } as unknown as ByItem<In>
+  return {
+    def,
+    byItem,
+    fill(input, emit) {
+      for (const item of items.items(input)) fill(item, input, emit)
+    },
+  }
 }
 
 /** A concern's metrics, filled from its input at each scrape. */

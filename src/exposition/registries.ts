@@ -11,7 +11,7 @@ import { fedBy, type Collector, type MetricDef } from './metric.js'
 import { schedulerCollector } from './scheduler.js'
 import { selfCollector, type SelfState } from './self.js'
 import { serviceCollector } from './services.js'
-import { ByteWriter, familiesOf, renderBytes, TEXT_CONTENT_TYPE, writeCollectors } from './text.js'
+import { ByteWriter, familiesOf, renderBytes, RowReuse, TEXT_CONTENT_TYPE, writeCollectors } from './text.js'
 
 /** The collectors that read a snapshot: services, each probe kind's facts, and (scheduled only) the env audit. */
 export function snapshotCollectors(kinds: ProbeKinds, scheduled: boolean): Collector<Snapshot>[] {
@@ -51,13 +51,15 @@ export function scheduledExposition(kinds: ProbeKinds, sources: ScheduledSources
   const process = processRegistry()
   const options = { counters: true }
   let lastSize = 16 * 1024
+  // The rows of services unchanged since the last scrape are copied from it (text.ts).
+  const reuse = new RowReuse()
   return {
     families: familiesOf([...fromSnapshot, schedulerCollector, selfCollector] as Collector<never>[], options),
     async metrics() {
       // One buffer per scrape, sized by the last one: a large scrape is written without regrowing or joining parts.
       const processText = await process.metrics()
       const out = new ByteWriter(lastSize)
-      writeCollectors(out, fromSnapshot, sources.snapshot(), options)
+      writeCollectors(out, fromSnapshot, sources.snapshot(), options, reuse)
       if (sources.scheduler) writeCollectors(out, [schedulerCollector], sources.scheduler(), options)
       writeCollectors(out, [selfCollector], sources.self(), options)
       out.text(processText)

@@ -2,8 +2,8 @@
 // counters and ratios, all read from one snapshot of the result store.
 import { REASONS } from '../probe.js'
 import type { ServiceConfig } from '../config/load.js'
-import type { Snapshot } from '../results.js'
-import { collector, counter, gauge, series } from './metric.js'
+import type { ServiceRecord, Snapshot } from '../results.js'
+import { collector, counter, gauge, itemSeries, series, type Items } from './metric.js'
 
 const LAST_RUN = 'from the last scheduled run, not measured at scrape time'
 
@@ -69,33 +69,41 @@ function keyedLabels(config: ServiceConfig, key: 'check' | 'cause', value: strin
   return labels
 }
 
+/**
+ * The services of a snapshot, one at a time. A record's revision changes with
+ * every result and every change of its readiness (the store bumps it), which
+ * is all its rows read: /metrics copies the rows of the services whose
+ * revision did not change since the last scrape.
+ */
+const perService: Items<Snapshot, ServiceRecord> = { items: (s) => s.records, revision: (r) => r.revision }
+
 export const serviceCollector = collector<Snapshot>('services', [
-  series(SERVICE_UP, (s, emit) => {
-    for (const r of s.records) if (r.up !== undefined) emit(labelsOf(r.config).all, r.up ? 1 : 0)
+  itemSeries(SERVICE_UP, perService, (r, _s, emit) => {
+    if (r.up !== undefined) emit(labelsOf(r.config).all, r.up ? 1 : 0)
   }),
-  series(SERVICE_READY, (s, emit) => {
-    for (const r of s.records) if (r.up !== undefined) emit(labelsOf(r.config).group, s.readiness.get(r.config.name)?.ready ? 1 : 0)
+  itemSeries(SERVICE_READY, perService, (r, s, emit) => {
+    if (r.up !== undefined) emit(labelsOf(r.config).group, s.readiness.get(r.config.name)?.ready ? 1 : 0)
   }),
-  series(CHECK_OK, (s, emit) => {
-    for (const r of s.records) for (const c of r.last?.checks ?? []) emit(keyedLabels(r.config, 'check', c.name) as { service: string; check: string }, c.ok ? 1 : 0)
+  itemSeries(CHECK_OK, perService, (r, _s, emit) => {
+    for (const c of r.last?.checks ?? []) emit(keyedLabels(r.config, 'check', c.name) as { service: string; check: string }, c.ok ? 1 : 0)
   }),
-  series(PROBE_DURATION, (s, emit) => {
-    for (const r of s.records) if (r.last) emit(labelsOf(r.config).probe, r.last.durationSeconds)
+  itemSeries(PROBE_DURATION, perService, (r, _s, emit) => {
+    if (r.last) emit(labelsOf(r.config).probe, r.last.durationSeconds)
   }),
-  series(PROBE_LAST_RUN, (s, emit) => {
-    for (const r of s.records) if (r.last) emit(labelsOf(r.config).service, r.last.finishedAt / 1000)
+  itemSeries(PROBE_LAST_RUN, perService, (r, _s, emit) => {
+    if (r.last) emit(labelsOf(r.config).service, r.last.finishedAt / 1000)
   }),
-  series(PROBE_LAST_SUCCESS, (s, emit) => {
-    for (const r of s.records) if (r.lastSuccessAt !== undefined) emit(labelsOf(r.config).service, r.lastSuccessAt / 1000)
+  itemSeries(PROBE_LAST_SUCCESS, perService, (r, _s, emit) => {
+    if (r.lastSuccessAt !== undefined) emit(labelsOf(r.config).service, r.lastSuccessAt / 1000)
   }),
-  series(SERVICE_NOT_READY, (s, emit) => {
-    for (const r of s.records) for (const c of s.readiness.get(r.config.name)?.causes ?? []) emit(keyedLabels(r.config, 'cause', c.cause) as { service: string; cause: string }, 1)
+  itemSeries(SERVICE_NOT_READY, perService, (r, s, emit) => {
+    for (const c of s.readiness.get(r.config.name)?.causes ?? []) emit(keyedLabels(r.config, 'cause', c.cause) as { service: string; cause: string }, 1)
   }),
-  series(SERVICE_STATE_SINCE, (s, emit) => {
-    for (const r of s.records) if (r.stateSince !== undefined) emit(labelsOf(r.config).service, r.stateSince / 1000)
+  itemSeries(SERVICE_STATE_SINCE, perService, (r, _s, emit) => {
+    if (r.stateSince !== undefined) emit(labelsOf(r.config).service, r.stateSince / 1000)
   }),
-  series(CONSECUTIVE_FAILURES, (s, emit) => {
-    for (const r of s.records) if (r.last) emit(labelsOf(r.config).service, r.consecutiveFailures)
+  itemSeries(CONSECUTIVE_FAILURES, perService, (r, _s, emit) => {
+    if (r.last) emit(labelsOf(r.config).service, r.consecutiveFailures)
   }),
   // Ratios are withheld until every service has a result: a half-finished
   // first round would report a readiness that nobody measured.
@@ -105,17 +113,15 @@ export const serviceCollector = collector<Snapshot>('services', [
   series(READY_RATIO, (s, emit) => {
     if (s.complete && s.ratios.overall !== undefined) emit({}, s.ratios.overall)
   }),
-  series(PROBES_TOTAL, (s, emit) => {
-    for (const r of s.records) emit(labelsOf(r.config).service, r.probes)
+  itemSeries(PROBES_TOTAL, perService, (r, _s, emit) => {
+    emit(labelsOf(r.config).service, r.probes)
   }),
   // Every reason starts at 0 so that increase() sees the first failure.
-  series(PROBE_FAILURES_TOTAL, (s, emit) => {
-    for (const r of s.records) {
-      const labels = labelsOf(r.config).reasons
-      for (let i = 0; i < REASONS.length; i++) emit(labels[i]!, r.failures[REASONS[i]!])
-    }
+  itemSeries(PROBE_FAILURES_TOTAL, perService, (r, _s, emit) => {
+    const labels = labelsOf(r.config).reasons
+    for (let i = 0; i < REASONS.length; i++) emit(labels[i]!, r.failures[REASONS[i]!])
   }),
-  series(STATE_CHANGES_TOTAL, (s, emit) => {
-    for (const r of s.records) emit(labelsOf(r.config).service, r.stateChanges)
+  itemSeries(STATE_CHANGES_TOTAL, perService, (r, _s, emit) => {
+    emit(labelsOf(r.config).service, r.stateChanges)
   }),
 ])

@@ -6,7 +6,7 @@
 // emitted. test/exposition/text.test.ts holds this writer to prom-client's
 // output for the same rows. Families without a row are left out, as the Go
 // client does.
-import type { Collector, MetricDef } from './metric.js'
+import type { ByItem, Collector, Emit, MetricDef } from './metric.js'
 
 export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 
@@ -38,8 +38,15 @@ export function renderBytes<In>(collectors: readonly Collector<In>[], input: In,
   return out.done()
 }
 
-/** Appends the collectors' exposition to `out` (several sources, one buffer: /metrics). */
-export function writeCollectors<In>(out: ByteWriter, collectors: readonly Collector<In>[], input: In, options: RenderOptions): void {
+/**
+ * Appends the collectors' exposition to `out` (several sources, one buffer:
+ * /metrics). With `reuse`, a series whose rows come item by item copies the
+ * rows of every item whose revision is unchanged from the last output instead
+ * of writing them again: at a scrape every 250 ms of 1,000 services probed
+ * every 5 s, 95 % of the services are unchanged, and writing their rows
+ * afresh was most of a scrape's time and of its garbage.
+ */
+export function writeCollectors<In>(out: ByteWriter, collectors: readonly Collector<In>[], input: In, options: RenderOptions, reuse?: RowReuse): void {
   for (const c of collectors) {
     for (const s of c.series) {
       const { name, type, labels } = s.def
@@ -48,7 +55,7 @@ export function writeCollectors<In>(out: ByteWriter, collectors: readonly Collec
       out.bytes(headerOf(s.def))
       const afterHeader = out.length
       const kept = keptPrefixes(s.def)
-      s.fill(input, (values, value) => {
+      const emit = (values: Readonly<Record<string, string>>, value: number) => {
         let prefix = kept.get(values)
         if (prefix === undefined) {
           let text = name
@@ -63,10 +70,79 @@ export function writeCollectors<In>(out: ByteWriter, collectors: readonly Collec
         out.bytes(prefix)
         out.ascii(formatValue(value))
         out.newline()
-      })
+      }
+      if (reuse && s.byItem) reuse.write(out, s.def, s.byItem, input, emit)
+      else s.fill(input, emit)
       // A family without a row is left out, HELP and TYPE included.
       if (out.length === afterHeader) out.length = header
     }
+  }
+  reuse?.written(out)
+}
+
+/** Where each item's rows of one series landed in an output, and at which revision. */
+interface Placed {
+  items: readonly object[]
+  revisions: Float64Array
+  starts: Uint32Array
+  ends: Uint32Array
+}
+
+/**
+ * What a writer keeps from one output to the next: the output itself and,
+ * per item series, where each item's rows are in it. Items are matched by
+ * position and identity (a reload brings new items, and so fresh rows). The
+ * last output is only read, never written again; runs of unchanged items
+ * that sit next to each other there are copied in one piece.
+ */
+export class RowReuse {
+  #last?: Buffer
+  #placed = new Map<MetricDef, Placed>()
+  #next = new Map<MetricDef, Placed>()
+
+  write<In>(out: ByteWriter, def: MetricDef, byItem: ByItem<In>, input: In, emit: Emit<string>): void {
+    const items = byItem.items(input)
+    const n = items.length
+    const before = this.#last ? this.#placed.get(def) : undefined
+    const now: Placed = { items, revisions: new Float64Array(n), starts: new Uint32Array(n), ends: new Uint32Array(n) }
+    // A run of unchanged rows still to copy from the last output: [from, to).
+    let from = 0
+    let to = 0
+    const flush = () => {
+      if (to > from) out.copy(this.#last!, from, to)
+      from = to = 0
+    }
+    for (let i = 0; i < n; i++) {
+      const item = items[i]!
+      const revision = byItem.revision(item)
+      now.revisions[i] = revision
+      if (before && before.items[i] === item && before.revisions[i] === revision) {
+        const start = before.starts[i]!
+        const end = before.ends[i]!
+        if (start !== to) {
+          flush()
+          from = to = start
+        }
+        now.starts[i] = out.length + (to - from)
+        to = end
+        now.ends[i] = out.length + (to - from)
+        continue
+      }
+      flush()
+      now.starts[i] = out.length
+      byItem.fill(item, input, emit)
+      now.ends[i] = out.length
+    }
+    flush()
+    this.#next.set(def, now)
+  }
+
+  /** The output is complete: the next one copies from it. */
+  written(out: ByteWriter): void {
+    if (this.#next.size === 0) return
+    this.#last = out.done()
+    this.#placed = this.#next
+    this.#next = new Map()
   }
 }
 
@@ -84,6 +160,13 @@ export class ByteWriter {
     const next = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.length + n))
     this.#buf.copy(next, 0, 0, this.length)
     this.#buf = next
+  }
+
+  /** Bytes [from, to) of `source`. */
+  copy(source: Buffer, from: number, to: number): void {
+    this.#room(to - from)
+    source.copy(this.#buf, this.length, from, to)
+    this.length += to - from
   }
 
   bytes(b: Buffer): void {
