@@ -11,6 +11,7 @@ import { fedBy, type Collector, type MetricDef } from './metric.js'
 import { schedulerCollector } from './scheduler.js'
 import { selfCollector, type SelfState } from './self.js'
 import { serviceCollector } from './services.js'
+import { BufferPool } from './buffers.js'
 import { ByteWriter, familiesOf, renderBytes, RowReuse, TEXT_CONTENT_TYPE, writeCollectors } from './text.js'
 
 /** The collectors that read a snapshot: services, each probe kind's facts, and (scheduled only) the env audit. */
@@ -31,6 +32,8 @@ export interface Exposition {
   contentType: string
   /** The body as sent: a string, or its bytes (the scheduled one, written as bytes at thousands of services). */
   text: string | Buffer
+  /** Call once the body is sent or the answer abandoned: its buffer may then serve a later scrape. Not calling it only costs a new buffer. */
+  done?: () => void
 }
 
 /** What /metrics serves, computed at each scrape from its sources; a scrape never starts a probe. */
@@ -53,19 +56,31 @@ export function scheduledExposition(kinds: ProbeKinds, sources: ScheduledSources
   let lastSize = 16 * 1024
   // The rows of services unchanged since the last scrape are copied from it (text.ts).
   const reuse = new RowReuse()
+  const pool = new BufferPool()
+  let previous: Buffer | undefined
   return {
     families: familiesOf([...fromSnapshot, schedulerCollector, selfCollector] as Collector<never>[], options),
     async metrics() {
-      // One buffer per scrape, sized by the last one: a large scrape is written without regrowing or joining parts.
+      // One buffer per scrape, sized by the last one and reused (buffers.ts): a large scrape is written without regrowing or joining parts.
       const processText = await process.metrics()
-      const out = new ByteWriter(lastSize)
+      const out = new ByteWriter(pool.take(lastSize))
       writeCollectors(out, fromSnapshot, sources.snapshot(), options, reuse)
       if (sources.scheduler) writeCollectors(out, [schedulerCollector], sources.scheduler(), options)
       writeCollectors(out, [selfCollector], sources.self(), options)
       out.text(processText)
       const text = out.done()
       lastSize = Math.ceil(text.length * 1.1)
-      return { contentType: TEXT_CONTENT_TYPE, text }
+      // Held by this answer until it is sent, and by the next scrape, which copies rows out of it.
+      const buffer = out.buffer
+      pool.hold(buffer, 2)
+      if (previous) pool.release(previous)
+      previous = buffer
+      let sent = false
+      const done = () => {
+        if (!sent) pool.release(buffer)
+        sent = true
+      }
+      return { contentType: TEXT_CONTENT_TYPE, text, done }
     },
   }
 }

@@ -151,8 +151,14 @@ export class ByteWriter {
   #buf: Buffer
   length = 0
 
-  constructor(size: number) {
-    this.#buf = Buffer.allocUnsafe(Math.max(64, size))
+  /** @param start the initial size, or a buffer to write into (it is replaced by a larger one if it fills up) */
+  constructor(start: number | Buffer) {
+    this.#buf = typeof start === 'number' ? Buffer.allocUnsafe(Math.max(64, start)) : start
+  }
+
+  /** The whole buffer written into now (done() is its first `length` bytes). */
+  get buffer(): Buffer {
+    return this.#buf
   }
 
   #room(n: number): void {

@@ -98,6 +98,8 @@ function scrapeHandlers(view: View): Map<string, ScrapeHandler> {
       '/metrics',
       async (_query, res) => {
         const m = await view.metrics()
+        // 'close' comes once the socket has taken the last byte, or the answer was abandoned: the buffer is free again.
+        if (m.done) res.once('close', m.done)
         send(res, 200, m.text, m.contentType)
       },
     ],
