@@ -11,7 +11,7 @@
 //   soak    300 services every 5 s for 10 min: RSS and FDs after a warm-up
 //
 // Run: npm run build && npm run bench:scale -- [--only tarpit|scale|soak]
-//      [--duration S] [--concurrency N] [--soak] [--soak-minutes N]
+//      [--duration S] [--concurrency N] [--sizes 100,1000,3000,10000] [--soak] [--soak-minutes N]
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -46,15 +46,18 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string' },
     soak: { type: 'boolean', default: false },
     'soak-minutes': { type: 'string' },
+    sizes: { type: 'string', default: '100,1000,3000,10000' },
   },
 })
+/** The fleet sizes the scale part measures (besides 0). */
+const SIZES = flags.sizes.split(',').map(Number)
 const seconds = (v: string) => Number(v.replace(/s$/, ''))
 const DURATION_S = seconds(flags.duration)
 const CONCURRENCY = flags.concurrency === undefined ? undefined : Number(flags.concurrency)
 const SOAK_MINUTES = flags['soak-minutes'] === undefined ? 10 : Number(flags['soak-minutes'])
 const parts = flags.only ? [flags.only] : ['tarpit', 'scale', ...(flags.soak || flags['soak-minutes'] ? ['soak'] : [])]
-if (!parts.every((p) => ['tarpit', 'scale', 'soak'].includes(p)) || !(DURATION_S > 0) || !(SOAK_MINUTES > 0) || (CONCURRENCY !== undefined && !(CONCURRENCY >= 1))) {
-  console.log('usage: bench/scale.ts [--only tarpit|scale|soak] [--duration S] [--concurrency N] [--soak] [--soak-minutes N]')
+if (!parts.every((p) => ['tarpit', 'scale', 'soak'].includes(p)) || !SIZES.every((n) => Number.isInteger(n) && n > 0) || !(DURATION_S > 0) || !(SOAK_MINUTES > 0) || (CONCURRENCY !== undefined && !(CONCURRENCY >= 1))) {
+  console.log('usage: bench/scale.ts [--only tarpit|scale|soak] [--duration S] [--concurrency N] [--sizes 100,1000,...] [--soak] [--soak-minutes N]')
   process.exit(2)
 }
 
@@ -326,7 +329,7 @@ async function scale(): Promise<void> {
     console.log('')
     console.log('services  ready s  settle s  RSS MiB  peak MiB  after-scrapes MiB  fds  +RSS/svc KiB  scrape p50 ms  p99 ms  µs/svc (p50)  body KiB  B/svc  probes served by then (rounds)')
     const rows: ScaleRow[] = []
-    for (const n of [100, 1000, 3000, 10_000]) {
+    for (const n of SIZES) {
       const r = await measureDaemon(fleet, n)
       rows.push(r)
       console.log(

@@ -5,21 +5,11 @@
 import type { ServiceConfig } from './config/load.js'
 import type { EnvSourceFinding } from './env/audit.js'
 import { REASONS, type FactRow, type Reason } from './probe.js'
+import { RunHistory, type ServiceState } from './history.js'
 import { computeReadiness, readyRatios, type Ratios, type Readiness, type ReadinessFacts } from './readiness.js'
 import type { RunResult } from './runner.js'
 
-export type ServiceState = 'ready' | 'not_ready' | 'down' | 'pending'
-
-/** How many runs each service's history keeps (a ring buffer: the oldest falls out). */
-export const HISTORY_SIZE = 100
-
-/** One run in a service's history: when it finished, whether it passed, and the state it left the service in. */
-export interface HistoryEntry {
-  /** Epoch milliseconds. */
-  at: number
-  ok: boolean
-  state: ServiceState
-}
+export { HISTORY_SIZE, type HistoryEntry, type ServiceState } from './history.js'
 
 export interface ServiceRecord {
   config: ServiceConfig
@@ -41,8 +31,8 @@ export interface ServiceRecord {
   /** ready / not ready / down, and since when (epoch ms). */
   state: ServiceState
   stateSince?: number
-  /** The last runs, oldest first, at most HISTORY_SIZE (absent before the first run). */
-  history?: HistoryEntry[]
+  /** The last runs, at most HISTORY_SIZE (absent before the first run). */
+  history?: RunHistory
   /**
    * Bumped by every result and whenever its verdict (ready, the causes'
    * names) or its state changes: everything /metrics shows of a service.
@@ -136,13 +126,7 @@ export class ResultStore {
     if (was !== undefined && was !== rec.up) rec.stateChanges++
     rec.last = result
     this.#refreshStates(this.#affectedBy(result.service), result.finishedAt)
-    // In place (what reads it, /status, copies it at once): copying 100
-    // entries twice per result was most of what a daemon of 1,000 services
-    // moved to the old generation (≈ 1.5 MB/s at a 5 s interval), and so
-    // of the full collections that delayed its scrapes.
-    const history = (rec.history ??= [])
-    history.push({ at: result.finishedAt, ok: result.ok, state: rec.state })
-    if (history.length > HISTORY_SIZE) history.shift()
+    ;(rec.history ??= new RunHistory()).push({ at: result.finishedAt, ok: result.ok, state: rec.state })
   }
 
   /** Keeps the latest env audit; `needs_env` makes it part of readiness. */

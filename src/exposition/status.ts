@@ -92,6 +92,7 @@ export function buildStatus(snapshot: Snapshot, config: Pick<Config, 'environmen
   const services = snapshot.records.map((r): ServiceStatus => {
     const readiness = snapshot.readiness.get(r.config.name)!
     const last = r.last
+    const history = r.history?.entries() ?? []
     return {
       name: r.config.name,
       group: r.config.group,
@@ -121,8 +122,8 @@ export function buildStatus(snapshot: Snapshot, config: Pick<Config, 'environmen
       info: last?.info ?? {},
       migrations: last?.facts.migrations ?? [],
       container: last?.facts.container ?? null,
-      history: (r.history ?? []).map((h) => ({ at: new Date(h.at).toISOString(), ok: h.ok, state: h.state })),
-      uptime: r.history?.length ? +(r.history.filter((h) => h.ok).length / r.history.length).toFixed(4) : null,
+      history: history.map((h) => ({ at: new Date(h.at).toISOString(), ok: h.ok, state: h.state })),
+      uptime: history.length ? +(history.filter((h) => h.ok).length / history.length).toFixed(4) : null,
     }
   })
   return {

@@ -24,9 +24,9 @@ t.test('the history keeps the last 100 runs, oldest first, each with the state i
 })
 
 t.test('a status document keeps the history it saw; the store keeps the last 100', async (t) => {
-  // The store keeps one history per service and appends in place (copying it
-  // per result was most of a large daemon's old-generation garbage); what
-  // leaves it, the status document, is a copy made when it is built.
+  // The store keeps one history per service, a ring it writes in place
+  // (src/history.ts); what leaves it, the status document, is a copy made
+  // when it is built.
   const { doc, store } = await longHistory()
   const before = doc.services.find((s) => s.name === 'queue')!.history
   store.record({ service: 'queue', ok: false, reason: 'timeout', error: 'no answer', checks: [], durationSeconds: 5, finishedAt: START + RUNS * 30_000, info: {}, facts: {}, findings: [] })
