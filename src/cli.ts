@@ -5,20 +5,16 @@ import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { alertOptionsFromConfig, renderAlertRules } from './alerts/index.js'
 import { ConfigError } from './config/errors.js'
 import { loadConfig, type Config } from './config/load.js'
-import { DASHBOARD_FILES, renderDashboards } from './dashboards/index.js'
 import { PROBE_KINDS } from '../probes/index.js'
 import { Daemon } from './daemon.js'
 import { discover } from './discover.js'
 import { loadWebConfig } from './http/web-config.js'
-import { discoverFromCompose, findComposeFile, init } from './init/index.js'
+import { findComposeFile } from './init/compose.js'
 import { buildStatus, type StatusDocument } from './exposition/status.js'
 import { runRound } from './jobs.js'
 import { createLogger, type Level } from './log.js'
-import { renderMarkdown } from './presentation/markdown.js'
-import { renderTable } from './presentation/table.js'
 import type { SecretSet } from './redact.js'
 import { ResultStore } from './results.js'
 import type { RunResult } from './runner.js'
@@ -189,7 +185,9 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   const load = configLoader(values.config, io)
   const job = values.job ?? 'groundtruth'
   switch (command) {
+    // The generators, init and the renderers load with their command: a daemon never needs them (README "Performance and scale").
     case 'alerts': {
+      const { alertOptionsFromConfig, renderAlertRules } = await import('./alerts/index.js')
       // Only an explicit --config shapes severities: rules are rendered for a deployment, not discovered.
       const config = values.config === undefined ? undefined : await load()
       const options = config ? alertOptionsFromConfig(config) : {}
@@ -209,14 +207,17 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     }
     case 'dashboards': {
       if (values.out === undefined) throw new UsageError('dashboards needs --out DIR')
+      const { DASHBOARD_FILES, renderDashboards } = await import('./dashboards/index.js')
       const dir = resolve(io.cwd, values.out)
       await mkdir(dir, { recursive: true })
       for (const [file, text] of Object.entries(renderDashboards({ job }))) await writeFile(join(dir, file), text)
       io.stdout(`wrote ${Object.keys(DASHBOARD_FILES).length} dashboards to ${dir}\n`)
       return 0
     }
-    case 'init':
+    case 'init': {
+      const { init } = await import('./init/index.js')
       return init({ from: values.from, out: values.out, force: values.force }, PROBE_KINDS, io)
+    }
     case 'validate': {
       const config = await load()
       io.stdout(`${config.file}: ok, ${config.services.length} services\n`)
@@ -226,6 +227,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       return check(await load(), values.format ?? 'table', io)
     case 'report': {
       const config = await load()
+      const { renderMarkdown } = await import('./presentation/markdown.js')
       const report = renderMarkdown(await runOnce(config, io), config.file)
       if (values.out) await writeFile(values.out, report)
       else io.stdout(report)
@@ -250,6 +252,7 @@ function configLoader(path: string | undefined, io: Io): () => Promise<Config> {
   const compose = findComposeFile(io.cwd, existsSync)
   if (compose !== undefined) {
     return async () => {
+      const { discoverFromCompose } = await import('./init/index.js')
       const { config, found } = discoverFromCompose(compose, PROBE_KINDS, io.env)
       io.stderr(`groundtruth: no ${DEFAULT_CONFIG}; discovered from the compose file (groundtruth init writes it as a config):\n${found}`)
       return config
@@ -266,8 +269,8 @@ async function check(config: Config, format: string, io: Io): Promise<number> {
   if (!['table', 'json', 'markdown'].includes(format)) throw new UsageError(`--format must be table, json or markdown, not "${format}"`)
   const doc = await runOnce(config, io, (io.stderrIsTTY ?? io.isTTY) ? progressLine(config.services.length, io) : undefined)
   if (format === 'json') io.stdout(JSON.stringify(doc, null, 2) + '\n')
-  else if (format === 'markdown') io.stdout(renderMarkdown(doc, config.file))
-  else io.stdout(renderTable(doc, io.isTTY))
+  else if (format === 'markdown') io.stdout((await import('./presentation/markdown.js')).renderMarkdown(doc, config.file))
+  else io.stdout((await import('./presentation/table.js')).renderTable(doc, io.isTTY))
   return doc.gates.passed ? 0 : 1
 }
 

@@ -11,7 +11,7 @@ import { createServer as createTcpServer, type AddressInfo, type Socket } from '
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { NODE_FLAGS } from '../../src/runtime.js'
+import { NODE_FLAGS, RUNTIME_ENV } from '../../src/runtime.js'
 import { fdCount, freePort, rssBytes, sleep } from './peers.js'
 
 export { mib, sleep } from './peers.js'
@@ -194,7 +194,7 @@ export async function startDaemon(bin: string, configFile: string): Promise<Daem
   const started = performance.now()
   // BENCH_DAEMON_FLAGS adds Node flags to the daemon only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" or "--trace-gc"), for finding where its time goes.
   const extra = (process.env.BENCH_DAEMON_FLAGS ?? '').split(' ').filter(Boolean)
-  const proc = track(spawn(process.execPath, [...NODE_FLAGS, ...extra, bin, 'serve', '--config', configFile, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }))
+  const proc = track(spawn(process.execPath, [...NODE_FLAGS, ...extra, bin, 'serve', '--config', configFile, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'], { cwd: ROOT, env: { ...process.env, ...RUNTIME_ENV }, stdio: ['ignore', 'pipe', 'pipe'] }))
   const logs = new Map<string, number>()
   let partial = ''
   const tally = (chunk: Buffer) => {

@@ -22,7 +22,7 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { NODE_FLAGS } from '../../src/runtime.js'
+import { NODE_FLAGS, RUNTIME_ENV } from '../../src/runtime.js'
 import { freePort } from '../../test/helpers/pg-cluster.js'
 
 const run = promisify(execFile)
@@ -159,6 +159,8 @@ export interface PeerSpec {
   args: readonly string[]
   port?: number
   cwd?: string
+  /** Added to the bench's environment. */
+  env?: Record<string, string>
   /** Polled every 50 ms until true; a peer that exits or stays unready past boundMs fails the start. */
   ready: () => Promise<boolean>
   boundMs?: number
@@ -180,7 +182,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
  * waits until spec.ready() says yes. Its stop is registered on the scope.
  */
 export async function startPeer(scope: Scope, spec: PeerSpec): Promise<Peer> {
-  const child = spawn(spec.command, spec.args, { cwd: spec.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: { ...process.env, ...spec.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-2000)
@@ -302,7 +304,9 @@ export async function startGroundtruth(scope: Scope, root: string, configYaml: s
   return startPeer(scope, {
     name: 'groundtruth',
     command: process.execPath,
-    args: [...NODE_FLAGS, join(root, 'dist/src/bin.js'), 'serve', '--config', conf, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'],
+    // BENCH_DAEMON_FLAGS: Node flags for groundtruth only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"), as in bench/lib/fleet.ts.
+    args: [...NODE_FLAGS, ...(process.env.BENCH_DAEMON_FLAGS ?? '').split(' ').filter(Boolean), join(root, 'dist/src/bin.js'), 'serve', '--config', conf, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'],
+    env: RUNTIME_ENV,
     port,
     cwd: root,
     ready: () => httpOk(`http://127.0.0.1:${port}/-/ready`),

@@ -61,13 +61,14 @@ export function scheduledExposition(kinds: ProbeKinds, sources: ScheduledSources
   return {
     families: familiesOf([...fromSnapshot, schedulerCollector, selfCollector] as Collector<never>[], options),
     async metrics() {
+      // prom-client samples the event loop's lag on its next turn: that turn comes while ours are written, not after.
+      const processText = process.metrics()
       // One buffer per scrape, sized by the last one and reused (buffers.ts): a large scrape is written without regrowing or joining parts.
-      const processText = await process.metrics()
       const out = new ByteWriter(pool.take(lastSize))
       writeCollectors(out, fromSnapshot, sources.snapshot(), options, reuse)
       if (sources.scheduler) writeCollectors(out, [schedulerCollector], sources.scheduler(), options)
       writeCollectors(out, [selfCollector], sources.self(), options)
-      out.text(processText)
+      out.text(await processText)
       const text = out.done()
       lastSize = Math.ceil(text.length * 1.1)
       // Held by this answer until it is sent, and by the next scrape, which copies rows out of it.

@@ -3,13 +3,12 @@
 // discovery targets, readiness and reload. Handlers only read that view, except /probe (runs the asked probes
 // now) and /-/reload. Every path is behind the web config (SPEC §4b): its
 // headers on every response, its rate limit and its basic auth.
-import express, { type NextFunction, type Request, type Response } from 'express'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parse } from 'node:querystring'
 import type { Logger } from '../log.js'
-import { basicAuth } from './auth.js'
+import { send } from './answer.js'
+import { webGate } from './gate.js'
 import type { WebConfig } from './web-config.js'
-import { renderPage } from '../presentation/page.js'
 import type { StatusDocument } from '../exposition/status.js'
 import type { Exposition } from '../exposition/registries.js'
 import type { TargetGroup } from './sd.js'
@@ -57,18 +56,23 @@ export interface AppOptions {
 }
 
 /**
- * The app as the server's request listener. The two paths a Prometheus
- * server hits thousands of times a second (`GET /metrics`, `GET /probe`) are
- * answered straight on node:http, past Express' router, whose per-request
- * walk (layers, URL and query parsing, `res.send`'s checks) was ≈ 7 % of the
- * CPU of a `/probe` (README "Performance and scale"); they go through the same
- * web gate (headers, rate limit, basic auth) first. Every other path, and any
- * spelling of these two that is not exact, is Express'.
+ * The app as the server's request listener. The paths machines hit all day
+ * (`GET /metrics`, `GET /probe` thousands of times a second, the health
+ * checks) are answered straight on node:http, past Express' router, whose
+ * per-request walk (layers, URL and query parsing, `res.send`'s checks) cost
+ * a fifth of the CPU of a `/probe` (README "Performance and scale"); they go
+ * through the same web gate (headers, rate limit, basic auth) first. Every
+ * other path, and any other spelling of these, is Express'.
  */
 export function createApp(view: View, log: Logger, options: AppOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
   const gate = webGate(options.web)
   const scrape = scrapeHandlers(view)
-  const app = expressApp(view, log, options, gate, scrape)
+  // Express (the page, /status, /sd, health, reload) loads with the first request for it: a daemon only ever scraped never needs it.
+  let routed: Promise<(req: IncomingMessage, res: ServerResponse) => void> | undefined
+  const app = (req: IncomingMessage, res: ServerResponse) => {
+    routed ??= import('./routes.js').then((m) => m.expressApp(view, log, options, gate, scrape))
+    routed.then((handle) => handle(req, res), failed(res, req.url ?? '/'))
+  }
   const failed = (res: ServerResponse, path: string) => (err: unknown) => {
     log.error('request failed', { path, error: String(err) })
     if (!res.headersSent) send(res, 500, 'internal error\n')
@@ -88,10 +92,14 @@ export function createApp(view: View, log: Logger, options: AppOptions = {}): (r
 }
 
 /** Query parameters as Express' default ("simple") parser gives them: repeated keys become lists. */
-type Query = Record<string, string | string[] | undefined>
-type ScrapeHandler = (query: Query, res: ServerResponse) => Promise<void>
+export type Query = Record<string, string | string[] | undefined>
+export type ScrapeHandler = (query: Query, res: ServerResponse) => Promise<void>
 
-/** `/metrics` and `/probe`, on node:http's request and response (Express' are the same objects underneath). */
+/**
+ * What machines ask for all day, on node:http's request and response
+ * (Express' are the same objects underneath): `/metrics`, `/probe` and the
+ * health and readiness checks an orchestrator polls every few seconds.
+ */
 function scrapeHandlers(view: View): Map<string, ScrapeHandler> {
   return new Map<string, ScrapeHandler>([
     [
@@ -119,135 +127,14 @@ function scrapeHandlers(view: View): Map<string, ScrapeHandler> {
         send(res, 200, m.text, m.contentType)
       },
     ],
+    ['/-/healthy', async (_query, res) => send(res, 200, 'Healthy\n')],
+    ['/-/ready', async (_query, res) => (view.ready() ? send(res, 200, 'Ready\n') : send(res, 503, 'Not ready: the first round of probes is still running\n'))],
   ])
-}
-
-const TEXT = 'text/plain; charset=utf-8'
-
-/** One whole answer with its length (node:http leaves the body out of a HEAD answer). */
-function send(res: ServerResponse, status: number, body: string | Buffer, contentType = TEXT): void {
-  res.statusCode = status
-  res.setHeader('Content-Type', contentType)
-  res.setHeader('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.length)
-  res.end(body)
 }
 
 function parseQuery(text: string): Query {
   // querystring is what Express' "simple" query parser uses; a malformed escape is kept as sent.
   return parse(text) as Query
-}
-
-/**
- * The web config's checks, in its order: its headers on every answer, then
- * its rate limit (429), then basic auth (401). True when the request may go
- * on; false when the gate has answered it.
- */
-type Gate = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>
-
-function webGate(web: WebConfig | undefined): Gate {
-  const headers = web && Object.keys(web.headers).length > 0 ? Object.entries(web.headers) : []
-  const limit = web?.rateLimit ? rateLimiter(web.rateLimit.intervalMs, web.rateLimit.burst) : undefined
-  const auth = web && web.users.size > 0 ? basicAuth(web.users) : undefined
-  return (req, res) => {
-    for (const [name, value] of headers) res.setHeader(name, value)
-    if (limit && !limit()) {
-      send(res, 429, 'Too Many Requests\n')
-      return false
-    }
-    if (!auth) return true
-    return auth.verify(req.headers.authorization).then((ok) => {
-      if (!ok) {
-        res.setHeader('WWW-Authenticate', 'Basic realm="groundtruth", charset="UTF-8"')
-        send(res, 401, 'Unauthorized\n')
-      }
-      return ok
-    })
-  }
-}
-
-function expressApp(view: View, log: Logger, options: AppOptions, gate: Gate, scrape: Map<string, ScrapeHandler>): express.Express {
-  const app = express()
-  app.disable('x-powered-by')
-  // Every answer is computed fresh (a scrape, a probe, the status): an ETag would only cost a hash per response.
-  app.set('etag', false)
-
-  app.use((req, res, next) => {
-    const passed = gate(req, res)
-    if (passed === true) next()
-    else if (passed !== false) passed.then((ok) => ok && next(), next)
-  })
-
-  // Reached only by other spellings (`/metrics/`, `/PROBE`), which Express' routing accepts too.
-  for (const [path, handler] of scrape) app.get(path, (req, res) => handler(req.query as Query, res))
-
-  // Prometheus' HTTP service discovery: one target group per service, for the sharded scrape config (deploy/prometheus/sharded.yml).
-  app.get('/sd', (_req, res) => {
-    res.json(view.targetGroups())
-  })
-
-  app.get('/status', (_req, res) => {
-    res.json(view.status())
-  })
-
-  app.get('/', (_req, res) => {
-    res.type('html').send(renderPage(view.status()))
-  })
-
-  app.get('/-/healthy', (_req, res) => {
-    res.type('text').send('Healthy\n')
-  })
-
-  app.get('/-/ready', (_req, res) => {
-    if (view.ready()) res.type('text').send('Ready\n')
-    else res.status(503).type('text').send('Not ready: the first round of probes is still running\n')
-  })
-
-  app.post('/-/reload', async (req, res) => {
-    if (!options.enableLifecycle) {
-      res.status(403).type('text').send('Lifecycle API is not enabled (start with --web.enable-lifecycle; SIGHUP reloads too)\n')
-      return
-    }
-    if (crossOrigin(req)) {
-      res.status(403).type('text').send('cross-origin request refused\n')
-      return
-    }
-    const outcome = await view.reload()
-    if (outcome.ok) res.type('text').send('config reloaded\n')
-    else res.status(500).type('text').send(`config reload failed; the previous config stays in force\n${outcome.error}\n`)
-  })
-
-  app.use((_req, res) => {
-    res.status(404).type('text').send('not found; see / for what is here\n')
-  })
-
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    log.error('request failed', { path: req.path, error: String(err) })
-    res.status(500).type('text').send('internal error\n')
-  })
-  return app
-}
-
-/** A browser request from another origin: an `Origin` that is not this one, or `Sec-Fetch-Site: cross-site`. */
-function crossOrigin(req: Request): boolean {
-  if (req.get('sec-fetch-site')?.toLowerCase() === 'cross-site') return true
-  const origin = req.get('origin')
-  if (origin === undefined) return false
-  const host = req.get('host')
-  return host === undefined || origin.toLowerCase() !== `${req.protocol}://${host}`.toLowerCase()
-}
-
-/** The toolkit's `rate_limit`: a token bucket of `burst` tokens, one back every `intervalMs`; false when empty (a 429). */
-function rateLimiter(intervalMs: number, burst: number): () => boolean {
-  let tokens = burst
-  let last = Date.now()
-  return () => {
-    const now = Date.now()
-    tokens = Math.min(burst, tokens + (now - last) / intervalMs)
-    last = now
-    if (tokens < 1) return false
-    tokens -= 1
-    return true
-  }
 }
 
 function asList(value: unknown): string[] {

@@ -11,7 +11,7 @@ import { parse, parseAllDocuments } from 'yaml'
 import { parseConfig } from '../../src/config/load.js'
 import { PROBE_KINDS } from '../../probes/index.js'
 import { ROOT } from '../helpers/child.js'
-import { NODE_FLAGS } from '../../src/runtime.js'
+import { NODE_FLAGS, RUNTIME_ENV_WORDS } from '../../src/runtime.js'
 
 const DEPLOY = join(ROOT, 'deploy')
 const K8S = join(DEPLOY, 'kubernetes')
@@ -102,6 +102,8 @@ t.test('Dockerfile: multi-stage, non-root, EXPOSE 9469, HEALTHCHECK on /-/health
 
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }
   t.same(execForm(only('ENTRYPOINT')), ['node', ...NODE_FLAGS, pkg.bin.groundtruth], 'the package bin, under the runtime flags')
+  const env = runtime.filter((i) => i.op === 'ENV').map((i) => i.args)
+  for (const word of RUNTIME_ENV_WORDS) t.ok(env.includes(word), `ENV ${word}, as every launcher sets`)
   const cmd = execForm(only('CMD'))
   t.same(cmd, ['serve', '--config', CONFIG_PATH])
 

@@ -6,16 +6,26 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { NODE_FLAGS } from '../../src/runtime.js'
+import { NODE_FLAGS, RUNTIME_ENV, RUNTIME_ENV_WORDS } from '../../src/runtime.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8')
 
-t.test('the shebang, npm start and the benches carry the runtime flags', async (t) => {
-  t.equal(read('src/bin.ts').split('\n')[0], `#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`)
+t.test('the shebang, npm start and the benches carry the runtime flags and environment', async (t) => {
+  t.equal(read('src/bin.ts').split('\n')[0], `#!/usr/bin/env -S ${RUNTIME_ENV_WORDS.join(' ')} node ${NODE_FLAGS.join(' ')}`)
   const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
-  t.match(pkg.scripts.start, ` node ${NODE_FLAGS.join(' ')} dist/src/bin.js serve`)
-  for (const bench of ['bench/lib/peers.ts', 'bench/lib/fleet.ts']) t.match(read(bench), '...NODE_FLAGS', bench)
+  t.match(pkg.scripts.start, `&& ${RUNTIME_ENV_WORDS.join(' ')} node ${NODE_FLAGS.join(' ')} dist/src/bin.js serve`)
+  for (const bench of ['bench/lib/peers.ts', 'bench/lib/fleet.ts']) {
+    t.match(read(bench), '...NODE_FLAGS', bench)
+    t.match(read(bench), 'RUNTIME_ENV', bench)
+  }
+})
+
+t.test('the shebang line really starts Node with that environment (env -S)', async (t) => {
+  const [, env, words] = /^#!(\S+) -S (.*)$/.exec(read('src/bin.ts').split('\n')[0]!)!
+  // env(1) as the kernel runs it for the executable, with this Node for `node` and a script that says what it was given.
+  const out = execFileSync(env!, ['-S', words!.replace(/(^| )node( |$)/, ` ${process.execPath} `), '-e', 'console.log(process.env.MALLOC_ARENA_MAX + " " + process.execArgv.slice(0, -2).join(" "))'], { encoding: 'utf8', env: { PATH: process.env.PATH } })
+  t.equal(out.trim(), `${RUNTIME_ENV.MALLOC_ARENA_MAX} ${NODE_FLAGS.join(' ')}`)
 })
 
 t.test('the flags are ones this Node accepts (a typo would stop every launcher)', async (t) => {

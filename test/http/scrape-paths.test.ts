@@ -32,6 +32,7 @@ interface Fake {
   asked: Selection[]
   failing?: 'metrics' | 'probe'
   busy?: boolean
+  starting?: boolean
 }
 
 function fakeView(fake: Fake): View {
@@ -49,7 +50,7 @@ function fakeView(fake: Fake): View {
     },
     status: () => ({}) as ReturnType<View['status']>,
     targetGroups: () => [],
-    ready: () => true,
+    ready: () => !fake.starting,
     reload: async () => ({ ok: true }),
   }
 }
@@ -70,6 +71,8 @@ t.test('past the router and through it, the same answers', async (t) => {
     ['/probe?service=a&service=b,c&group=g', '/probe/?service=a&service=b,c&group=g'],
     ['/probe', '/probe/'],
     ['/probe?service=nope1', '/probe/?service=nope1'],
+    ['/-/healthy', '/-/healthy/'],
+    ['/-/ready', '/-/ready/'],
   ] as const) {
     const a = await call(port, fast)
     const b = await call(port, routed)
@@ -81,6 +84,12 @@ t.test('past the router and through it, the same answers', async (t) => {
   t.match(await call(port, '/probe'), { status: 400, body: /expected \?service=NAME/ })
   t.match(await call(port, '/probe?service=nope1&group=nope2'), { status: 400, body: 'unknown service or group: nope1, nope2\n' })
   t.match(await call(port, '/probe?service=a%2Cb'), { status: 200, body: 'probed a+b \n' }, 'an escaped comma is a comma')
+})
+
+t.test('not ready yet: 503 from /-/ready, both ways; /-/healthy still 200', async (t) => {
+  const { port } = await serve(t, { asked: [], starting: true })
+  for (const path of ['/-/ready', '/-/ready/']) t.match(await call(port, path), { status: 503, body: /first round of probes/ }, path)
+  t.match(await call(port, '/-/healthy'), { status: 200, body: 'Healthy\n' })
 })
 
 t.test('HEAD: the headers of GET, no body', async (t) => {
