@@ -52,9 +52,20 @@ export interface Snapshot {
   env: EnvSourceFinding[]
 }
 
-/** Each service's facts from its last run, for the collectors of the probe kinds. */
+/**
+ * Each service's facts from its last run, for the collectors of the probe
+ * kinds; a run that found none (most do: facts are TLS, migrations,
+ * containers) gives no row, so no kind's series walks it at every scrape.
+ */
 export function factRows(snapshot: Snapshot): FactRow[] {
-  return snapshot.records.flatMap((r) => (r.last ? [{ service: r.config.name, group: r.config.group, facts: r.last.facts }] : []))
+  const rows: FactRow[] = []
+  for (const r of snapshot.records) if (r.last && hasAny(r.last.facts)) rows.push({ service: r.config.name, group: r.config.group, facts: r.last.facts })
+  return rows
+}
+
+function hasAny(facts: object): boolean {
+  for (const _ in facts) return true
+  return false
 }
 
 export function stateOf(up: boolean | undefined, readiness: Readiness | undefined): ServiceState {

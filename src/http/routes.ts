@@ -5,7 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from '../log.js'
 import { renderPage } from '../presentation/page.js'
 import type { Gate } from './gate.js'
-import type { AppOptions, Query, ScrapeHandler, View } from './server.js'
+import type { AppOptions, Query, ScrapeHandler, View } from './view.js'
 
 export function expressApp(view: View, log: Logger, options: AppOptions, gate: Gate, scrape: Map<string, ScrapeHandler>): express.Express {
   const app = express()
