@@ -39,6 +39,12 @@ export class BufferPool {
     if (this.#free.length < this.keep) this.#free.push(buffer)
   }
 
+  /** One holder of `from` holds `to` instead (what it held grew into a larger buffer). */
+  move(from: Buffer, to: Buffer): void {
+    this.hold(to, 1)
+    this.release(from)
+  }
+
   /** Free buffers (tests). */
   get free(): number {
     return this.#free.length

@@ -57,29 +57,35 @@ export function scheduledExposition(kinds: ProbeKinds, sources: ScheduledSources
   // The rows of services unchanged since the last scrape are copied from it (text.ts).
   const reuse = new RowReuse()
   const pool = new BufferPool()
-  let previous: Buffer | undefined
+  /** The buffer holding the rows the next scrape copies from (held in the pool until then). */
+  let rowsBuffer: Buffer | undefined
   return {
     families: familiesOf([...fromSnapshot, schedulerCollector, selfCollector] as Collector<never>[], options),
     async metrics() {
       // prom-client samples the event loop's lag on its next turn: that turn comes while ours are written, not after.
       const processText = process.metrics()
-      // One buffer per scrape, sized by the last one and reused (buffers.ts): a large scrape is written without regrowing or joining parts.
-      const out = new ByteWriter(pool.take(lastSize))
+      // One buffer per scrape, sized by the last one and reused (buffers.ts). Held from the start by this answer
+      // and by the next scrape, which copies rows out of it; the bookkeeping is done before any await, so
+      // concurrent scrapes never free a buffer another is still writing or sending.
+      const taken = pool.take(lastSize)
+      pool.hold(taken, 2)
+      const out = new ByteWriter(taken)
       writeCollectors(out, fromSnapshot, sources.snapshot(), options, reuse)
+      // Written past its end, the rows moved to a larger buffer: that one is what the next scrape reads.
+      if (out.buffer !== taken) pool.move(taken, out.buffer)
+      if (rowsBuffer) pool.release(rowsBuffer)
+      rowsBuffer = out.buffer
       if (sources.scheduler) writeCollectors(out, [schedulerCollector], sources.scheduler(), options)
       writeCollectors(out, [selfCollector], sources.self(), options)
       out.text(await processText)
       const text = out.done()
       lastSize = Math.ceil(text.length * 1.1)
-      // Held by this answer until it is sent, and by the next scrape, which copies rows out of it.
-      const buffer = out.buffer
-      pool.hold(buffer, 2)
-      if (previous) pool.release(previous)
-      previous = buffer
-      let sent = false
+      const sent = out.buffer
+      if (sent !== taken) pool.move(taken, sent)
+      let released = false
       const done = () => {
-        if (!sent) pool.release(buffer)
-        sent = true
+        if (!released) pool.release(sent)
+        released = true
       }
       return { contentType: TEXT_CONTENT_TYPE, text, done }
     },

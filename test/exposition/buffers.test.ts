@@ -44,8 +44,9 @@ t.test('the pool: a buffer comes back once every holder let go, never twice, and
   t.equal(pool.free, 2, 'at most `keep` free buffers')
 })
 
-function exposition() {
-  const config = parseConfig('services:\n  - { name: a, group: g, probe: tcp, address: "127.0.0.1:1" }\n  - { name: b, group: g, probe: tcp, address: "127.0.0.1:2" }\n', 'b.yml', PROBE_KINDS, {})
+function exposition(extra = 0) {
+  const more = Array.from({ length: extra }, (_, i) => `  - { name: s${i}, group: h, probe: tcp, address: "127.0.0.1:${i + 3}" }\n`).join('')
+  const config = parseConfig(`services:\n  - { name: a, group: g, probe: tcp, address: "127.0.0.1:1" }\n  - { name: b, group: g, probe: tcp, address: "127.0.0.1:2" }\n${more}`, 'b.yml', PROBE_KINDS, {})
   const store = new ResultStore()
   store.setServices(config.services)
   let at = 1_800_000_000_000
@@ -80,6 +81,49 @@ t.test('an answer not yet sent keeps its bytes while later scrapes are written; 
   const expected = await fresh()
   t.match(expected, /groundtruth_probe_failures_total\{service="b",reason="refused"\} [1-9]/)
   for (const m of again) t.equal(ours(String(m.text)), expected, 'what a fresh exposition writes, from reused buffers and rows')
+})
+
+t.test('concurrent scrapes: each writes its own buffer, none is handed out while an answer or the next copy needs it', async (t) => {
+  const { face, record, fresh } = exposition()
+  record('a', true)
+  record('b', true)
+  await face.metrics().then((m) => m.done!())
+  // Two scrapes at once: both write before either has its process metrics.
+  const [a, b] = await Promise.all([face.metrics(), face.metrics()])
+  const expected = await fresh()
+  t.equal(ours(String(a.text)), expected)
+  t.equal(ours(String(b.text)), expected)
+  t.not(bytesOf(a).buffer, bytesOf(b).buffer, 'two buffers')
+  const copies = [Buffer.from(bytesOf(a)), Buffer.from(bytesOf(b))]
+  for (let i = 0; i < 4; i++) {
+    record('a', i % 2 === 0)
+    const m = await face.metrics()
+    t.ok(bytesOf(m).buffer !== bytesOf(a).buffer && bytesOf(m).buffer !== bytesOf(b).buffer, `scrape ${i + 1} after them writes neither unsent answer`)
+    t.equal(ours(String(m.text)), await fresh(), `scrape ${i + 1} after them is right`)
+    m.done!()
+  }
+  t.same([bytesOf(a), bytesOf(b)], copies, 'both unsent answers are unchanged')
+  a.done!()
+  b.done!()
+})
+
+t.test('an answer larger than the last one grows into a new buffer: rows and answer are still right, and still held', async (t) => {
+  const { face, record, fresh } = exposition(300)
+  record('a', true)
+  const first = await face.metrics() // larger than the first buffer (16 KiB): it grew while writing the rows
+  t.ok(bytesOf(first).length > 16 * 1024, `${bytesOf(first).length} bytes`)
+  const copy = Buffer.from(bytesOf(first))
+  record('b', false)
+  const second = await face.metrics()
+  t.equal(ours(String(second.text)), await fresh(), 'rows copied out of the grown buffer are right')
+  t.not(bytesOf(second).buffer, bytesOf(first).buffer)
+  second.done!()
+  const third = await face.metrics()
+  t.not(bytesOf(third).buffer, bytesOf(first).buffer, 'the unsent first answer is not reused')
+  t.same(bytesOf(first), copy, 'and is unchanged')
+  t.equal(ours(String(third.text)), await fresh())
+  first.done!()
+  third.done!()
 })
 
 t.test('the HTTP layer hands a buffer back when the answer was read, and when the client went away mid-answer', async (t) => {
