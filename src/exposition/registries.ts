@@ -53,10 +53,11 @@ export function scheduledExposition(kinds: ProbeKinds, sources: ScheduledSources
   const fromSnapshot = snapshotCollectors(kinds, true)
   const process = processRegistry()
   const options = { counters: true }
-  let lastSize = 16 * 1024
+  let lastLength = 16 * 1024
   // The rows of services unchanged since the last scrape are copied from it (text.ts).
   const reuse = new RowReuse()
-  const pool = new BufferPool()
+  // One free buffer is enough for scrapes one after another: the one before last comes back as the last is copied from.
+  const pool = new BufferPool(1)
   /** The buffer holding the rows the next scrape copies from (held in the pool until then). */
   let rowsBuffer: Buffer | undefined
   return {
@@ -64,10 +65,10 @@ export function scheduledExposition(kinds: ProbeKinds, sources: ScheduledSources
     async metrics() {
       // prom-client samples the event loop's lag on its next turn: that turn comes while ours are written, not after.
       const processText = process.metrics()
-      // One buffer per scrape, sized by the last one and reused (buffers.ts). Held from the start by this answer
+      // One buffer per scrape, as large as the last answer, reused (buffers.ts). Held from the start by this answer
       // and by the next scrape, which copies rows out of it; the bookkeeping is done before any await, so
       // concurrent scrapes never free a buffer another is still writing or sending.
-      const taken = pool.take(lastSize)
+      const taken = pool.take(lastLength)
       pool.hold(taken, 2)
       const out = new ByteWriter(taken)
       writeCollectors(out, fromSnapshot, sources.snapshot(), options, reuse)
@@ -79,7 +80,7 @@ export function scheduledExposition(kinds: ProbeKinds, sources: ScheduledSources
       writeCollectors(out, [selfCollector], sources.self(), options)
       out.text(await processText)
       const text = out.done()
-      lastSize = Math.ceil(text.length * 1.1)
+      lastLength = text.length
       const sent = out.buffer
       if (sent !== taken) pool.move(taken, sent)
       let released = false

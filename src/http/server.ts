@@ -1,8 +1,9 @@
 // The HTTP face (SPEC §4). It sees groundtruth through a narrow view:
 // metrics, probing a selection now, the status document, the services as
-// discovery targets, readiness and reload. Handlers only read that view, except /probe (runs the asked probes
-// now) and /-/reload. Every path is behind the web config (SPEC §4b): its
-// headers on every response, its rate limit and its basic auth.
+// discovery targets, readiness and reload. Handlers only read that view,
+// except /probe (runs the asked probes now) and /-/reload. Every path is
+// behind the web config (SPEC §4b): its headers on every response, its rate
+// limit and its basic auth (gate.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parse } from 'node:querystring'
 import type { Logger } from '../log.js'
@@ -24,16 +25,16 @@ export type { AppOptions, Busy, Exposition, Query, ReloadOutcome, ScrapeHandler,
 export function createApp(view: View, log: Logger, options: AppOptions = {}): (req: IncomingMessage, res: ServerResponse) => void {
   const gate = webGate(options.web)
   const scrape = scrapeHandlers(view)
-  // Express (the page, /status, /sd, health, reload) loads with the first request for it: a daemon only ever scraped never needs it.
-  let routed: Promise<(req: IncomingMessage, res: ServerResponse) => void> | undefined
-  const app = (req: IncomingMessage, res: ServerResponse) => {
-    routed ??= import('./routes.js').then((m) => m.expressApp(view, log, options, gate, scrape))
-    routed.then((handle) => handle(req, res), failed(res, req.url ?? '/'))
-  }
   const failed = (res: ServerResponse, path: string) => (err: unknown) => {
     log.error('request failed', { path, error: String(err) })
     if (!res.headersSent) send(res, 500, 'internal error\n')
     else res.destroy()
+  }
+  // Express (the page, /status, /sd, reload) loads with the first request for it: a daemon that is only scraped and health-checked never needs it.
+  let routed: Promise<(req: IncomingMessage, res: ServerResponse) => void> | undefined
+  const app = (req: IncomingMessage, res: ServerResponse) => {
+    routed ??= import('./routes.js').then((m) => m.expressApp(view, log, options, gate, scrape))
+    routed.then((handle) => handle(req, res), failed(res, (req.url ?? '/').split('?')[0]!))
   }
   return (req, res) => {
     const url = req.url ?? '/'
@@ -47,7 +48,6 @@ export function createApp(view: View, log: Logger, options: AppOptions = {}): (r
     else if (passed !== false) passed.then((ok) => (ok ? handler(query, res) : undefined)).catch(failed(res, path))
   }
 }
-
 
 /**
  * What machines ask for all day, on node:http's request and response
