@@ -26,11 +26,12 @@ export function renderText<In>(collectors: readonly Collector<In>[], input: In, 
 }
 
 /**
- * The same, as the bytes sent. Each line's `name{…} ` is encoded once per
- * frozen label set (a service's own, the same object at every scrape) and
- * copied in; only the value is formatted per scrape. Building a string per
- * line and joining them cost 3–5 µs per service at 3,000 services, most of it
- * flattening the joined ropes (bench/scale.ts; figures in the README).
+ * The same, as the bytes sent. A row is its metric's name (encoded once),
+ * the `{…} ` of its label set (kept as text per frozen label set: a
+ * service's own, the same object at every scrape) and its value, written
+ * straight into one buffer. Building a string per line and joining them cost
+ * 3–5 µs per service at 3,000 services, most of it flattening the joined
+ * ropes (bench/scale.ts; figures in the README).
  */
 export function renderBytes<In>(collectors: readonly Collector<In>[], input: In, options: RenderOptions, sizeHint = 16 * 1024): Buffer {
   const out = new ByteWriter(sizeHint)
@@ -49,25 +50,24 @@ export function renderBytes<In>(collectors: readonly Collector<In>[], input: In,
 export function writeCollectors<In>(out: ByteWriter, collectors: readonly Collector<In>[], input: In, options: RenderOptions, reuse?: RowReuse): void {
   for (const c of collectors) {
     for (const s of c.series) {
-      const { name, type, labels } = s.def
+      const { type, labels } = s.def
       if (type === 'counter' && !options.counters) continue
       const header = out.length
       out.bytes(headerOf(s.def))
       const afterHeader = out.length
-      const kept = keptPrefixes(s.def)
+      const head = headOf(s.def)
       const emit = (values: Readonly<Record<string, string>>, value: number) => {
-        let prefix = kept.get(values)
-        if (prefix === undefined) {
-          let text = name
-          if (labels.length > 0) {
-            text += '{'
-            for (let i = 0; i < labels.length; i++) text += `${i ? ',' : ''}${labels[i]}="${escapeLabel(values[labels[i]!] ?? '')}"`
-            text += '}'
+        out.bytes(head)
+        if (labels.length > 0) {
+          const kept = LABEL_TEXTS.get(values)
+          if (kept !== undefined && sameNames(kept.names, labels)) out.write(kept.text, kept.ascii)
+          else {
+            const text = labelText(labels, values)
+            // A frozen label set is a service's own, the same object at every scrape: its text is kept with it.
+            if (kept === undefined && Object.isFrozen(values)) LABEL_TEXTS.set(values, { names: labels, text, ascii: ASCII.test(text) })
+            out.write(text, false)
           }
-          prefix = Buffer.from(`${text} `, 'utf8')
-          if (Object.isFrozen(values)) kept.set(values, prefix)
         }
-        out.bytes(prefix)
         out.ascii(formatValue(value))
         out.newline()
       }
@@ -182,15 +182,29 @@ export class ByteWriter {
     this.length += b.length
   }
 
-  /** Numbers and other pure-ASCII text. */
+  /** Numbers and other pure-ASCII text; short text byte by byte in JavaScript, cheaper than a call into C++. */
   ascii(text: string): void {
-    this.#room(text.length)
-    this.length += this.#buf.write(text, this.length, 'latin1')
+    const n = text.length
+    this.#room(n)
+    if (n > 64) {
+      this.length += this.#buf.write(text, this.length, 'latin1')
+      return
+    }
+    const buf = this.#buf
+    let at = this.length
+    for (let i = 0; i < n; i++) buf[at++] = text.charCodeAt(i)
+    this.length = at
   }
 
   text(text: string): void {
     this.#room(Buffer.byteLength(text))
     this.length += this.#buf.write(text, this.length, 'utf8')
+  }
+
+  /** Text known to be ASCII (`ascii`), or any text. */
+  write(text: string, ascii: boolean): void {
+    if (ascii) this.ascii(text)
+    else this.text(text)
   }
 
   newline(): void {
@@ -212,13 +226,37 @@ function headerOf(def: MetricDef): Buffer {
   return header
 }
 
-/** `name{…} ` by frozen label set, per metric: dropped with the label set (a removed service). */
-const PREFIXES = new WeakMap<MetricDef, WeakMap<object, Buffer>>()
+/** What starts each row of a metric: its name, and the space before the value when it has no labels. */
+const HEADS = new WeakMap<MetricDef, Buffer>()
 
-function keptPrefixes(def: MetricDef): WeakMap<object, Buffer> {
-  let kept = PREFIXES.get(def)
-  if (!kept) PREFIXES.set(def, (kept = new WeakMap()))
-  return kept
+function headOf(def: MetricDef): Buffer {
+  let head = HEADS.get(def)
+  if (!head) HEADS.set(def, (head = Buffer.from(def.labels.length ? def.name : `${def.name} `, 'utf8')))
+  return head
+}
+
+/**
+ * The `{…} ` of each frozen label set (a service's own, built once per
+ * service), kept as text with the label names it was written for: several
+ * metrics share one label set (`{service}` serves six), so a service's rows
+ * need about 15 texts rather than one per row, and text costs half what a
+ * Buffer does. Dropped with the label set (a removed service).
+ */
+const LABEL_TEXTS = new WeakMap<object, { names: readonly string[]; text: string; ascii: boolean }>()
+
+const ASCII = /^[\x00-\x7f]*$/
+
+function labelText(names: readonly string[], values: Readonly<Record<string, string>>): string {
+  let text = '{'
+  for (let i = 0; i < names.length; i++) text += `${i ? ',' : ''}${names[i]}="${escapeLabel(values[names[i]!] ?? '')}"`
+  return `${text}} `
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 function formatValue(value: number): string {
