@@ -34,6 +34,8 @@ function configText(variant: number): string {
     '  - { name: worker, group: app, probe: tcp, address: "127.0.0.1:4", depends_on: [api] }',
     ...(variant === 2 ? [] : ['  - { name: web, group: edge, probe: http, url: "http://127.0.0.1:5/", depends_on: [api] }']),
     ...(variant === 3 ? ['  - { name: extra, group: edge, probe: tcp, address: "127.0.0.1:6" }'] : []),
+    // After a reload, a name whose label text is longer than what the writer copies byte by byte.
+    ...(variant === 0 ? [] : [`  - { name: ${'a-rather-long-service-name-'.repeat(3)}x, group: edge, probe: tcp, address: "127.0.0.1:7" }`]),
   ]
   return `env:\n  - { source: process, required: [API_KEY] }\nservices:\n${lines.join('\n')}\n`
 }
