@@ -223,6 +223,14 @@ async function tarpit(): Promise<void> {
     printSkipped(body)
     const sorted = [...latencies].sort((a, b) => a - b)
     console.log(`/metrics every 250 ms: ${sorted.length} scrapes, p50 ${ms(percentile(sorted, 50))} ms, p99 ${ms(percentile(sorted, 99))} ms, max ${ms(sorted.at(-1) ?? NaN)} ms; body ${(sizes / 1024).toFixed(0)} KiB`)
+    // Where the slow ones fall: the first scrapes write every row cold (JIT, label texts), the rest copy most of them.
+    const slowest = latencies
+      .map((t, i) => ({ t, i }))
+      .sort((a, b) => b.t - a.t)
+      .slice(0, 5)
+    console.log(`  slowest: ${slowest.map((x) => `#${x.i + 1} ${ms(x.t)} ms`).join(', ')} (of ${latencies.length}, in order of arrival)`)
+    const settled = latencies.slice(40).sort((a, b) => a - b)
+    console.log(`  after the first 10 s (scrapes 41–${latencies.length}): p50 ${ms(percentile(settled, 50))} ms, p99 ${ms(percentile(settled, 99))} ms, max ${ms(settled.at(-1) ?? NaN)} ms`)
     printProc('daemon (every 5 s from listening)', proc)
     printLogs(d)
   } finally {
@@ -364,15 +372,26 @@ async function soak(): Promise<void> {
     const readyMs = await d.waitFor('/-/ready', 120_000)
     console.log(`first round (spawn → /-/ready): ${(readyMs / 1000).toFixed(1)} s`)
     const start = performance.now()
-    const series: Array<ProcStats & { t: number; scrapeMs: number }> = []
+    const series: Array<ProcStats & { t: number; scrapeMs: number; steadyFds: number }> = []
+    // A probe's socket is open for a few milliseconds; one read of /proc/<pid>/fd catches whichever are in flight.
+    // What stays open is the fewest over five reads 20 ms apart: a leaked descriptor is in every one of them.
+    const steadyFds = async () => {
+      let fewest = Infinity
+      for (let i = 0; i < 5; i++) {
+        fewest = Math.min(fewest, procStats(d.pid)?.fds ?? Infinity)
+        await sleep(20)
+      }
+      return fewest
+    }
     let body = ''
     let measuring = false
     const take = async () => {
       const t = (performance.now() - start) / 1000
       const stats = procStats(d.pid)
+      const steady = await steadyFds()
       const r = await scrape(d.url)
       body = r.body
-      if (stats) series.push({ ...stats, t, scrapeMs: r.ms })
+      if (stats) series.push({ ...stats, t, scrapeMs: r.ms, steadyFds: steady })
       if (!measuring && t >= warmupMin * 60) {
         measuring = true
         await fleet.reset()
@@ -387,15 +406,16 @@ async function soak(): Promise<void> {
     console.log('series (the sample nearest each minute):')
     for (let m = 0; m <= SOAK_MINUTES; m++) {
       const s = series.reduce((best, x) => (Math.abs(x.t - m * 60) < Math.abs(best.t - m * 60) ? x : best), series[0]!)
-      console.log(`  ${String(m).padStart(3)} min  (t=${s.t.toFixed(0).padStart(4)} s)  RSS ${mib(s.rss).padStart(6)} MiB  fds ${String(s.fds).padStart(4)}  scrape ${ms(s.scrapeMs)} ms${m < warmupMin ? '  (warm-up)' : ''}`)
+      console.log(`  ${String(m).padStart(3)} min  (t=${s.t.toFixed(0).padStart(4)} s)  RSS ${mib(s.rss).padStart(6)} MiB  fds ${String(s.fds).padStart(4)} (steady ${s.steadyFds})  scrape ${ms(s.scrapeMs)} ms${m < warmupMin ? '  (warm-up)' : ''}`)
     }
     const after = series.filter((x) => x.t >= warmupMin * 60)
-    const span = (pick: (x: ProcStats) => number, fmt: (v: number) => string) => {
+    const span = (pick: (x: (typeof series)[number]) => number, fmt: (v: number) => string) => {
       const v = after.map(pick)
       return `min ${fmt(Math.min(...v))}  max ${fmt(Math.max(...v))}  last ${fmt(v.at(-1)!)}  spread ${fmt(Math.max(...v) - Math.min(...v))}`
     }
     console.log(`after warm-up (${after.length} samples): RSS MiB ${span((x) => x.rss, mib)}`)
-    console.log(`after warm-up (${after.length} samples): fds     ${span((x) => x.fds, String)}`)
+    console.log(`after warm-up (${after.length} samples): fds     ${span((x) => x.fds, String)}  (one read: probes in flight included)`)
+    console.log(`after warm-up (${after.length} samples): steady  ${span((x) => x.steadyFds, String)}  (fewest of 5 reads 20 ms apart: what stays open)`)
     const windowS = after.length ? SOAK_MINUTES * 60 - after[0]!.t : NaN
     printCadence('cadence after warm-up', cadence(byPath, healthy(fleet, N).map((t) => t.name), 5000), N, windowS, 5)
     printSkipped(body)
