@@ -10,13 +10,19 @@
 export const NODE_FLAGS = ['--max-semi-space-size=4'] as const
 
 /**
- * The environment those launchers set. glibc's malloc gives each thread that
- * allocates an arena of its own, up to 8 per core, and keeps what each arena
- * once held: Node's GC and libuv threads made that 4–6 MiB of RSS at 1,000
- * services that two arenas do not cost (bench/scale.ts, no measurable CPU).
- * Other C libraries ignore it.
+ * The environment those launchers set, for glibc's malloc (other C libraries
+ * ignore it). MALLOC_ARENA_MAX: malloc gives each thread that allocates an
+ * arena of its own, up to 8 per core, and keeps what each arena once held;
+ * Node's GC and libuv threads made that 4-6 MiB of RSS at 1,000 services
+ * that two arenas do not cost. MALLOC_TRIM_THRESHOLD_: malloc gives free
+ * memory at the top of an arena back past 128 KiB instead of past a
+ * threshold it raises to the largest block it has freed (setting it also
+ * fixes the mmap threshold at 128 KiB); the parser's and the compiler's
+ * large blocks freed after start-up were 6 MiB kept. Both measured with
+ * bench/scale.ts at 1,000 services; the trim cost 2-3 % CPU per /probe
+ * (bench/blackbox.ts, within its run-to-run noise).
  */
-export const RUNTIME_ENV = { MALLOC_ARENA_MAX: '2' } as const
+export const RUNTIME_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_TRIM_THRESHOLD_: '131072' } as const
 
 /** RUNTIME_ENV as `NAME=value` words, for env(1) and shell lines. */
 export const RUNTIME_ENV_WORDS = Object.entries(RUNTIME_ENV).map(([name, value]) => `${name}=${value}`)

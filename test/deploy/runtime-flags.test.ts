@@ -24,8 +24,10 @@ t.test('the shebang, npm start and the benches carry the runtime flags and envir
 t.test('the shebang line really starts Node with that environment (env -S)', async (t) => {
   const [, env, words] = /^#!(\S+) -S (.*)$/.exec(read('src/bin.ts').split('\n')[0]!)!
   // env(1) as the kernel runs it for the executable, with this Node for `node` and a script that says what it was given.
-  const out = execFileSync(env!, ['-S', words!.replace(/(^| )node( |$)/, ` ${process.execPath} `), '-e', 'console.log(process.env.MALLOC_ARENA_MAX + " " + process.execArgv.slice(0, -2).join(" "))'], { encoding: 'utf8', env: { PATH: process.env.PATH } })
-  t.equal(out.trim(), `${RUNTIME_ENV.MALLOC_ARENA_MAX} ${NODE_FLAGS.join(' ')}`)
+  const names = JSON.stringify(Object.keys(RUNTIME_ENV))
+  const script = `console.log(${names}.map((n) => n + "=" + process.env[n]).join(" ") + " " + process.execArgv.slice(0, -2).join(" "))`
+  const out = execFileSync(env!, ['-S', words!.replace(/(^| )node( |$)/, ` ${process.execPath} `), '-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH } })
+  t.equal(out.trim(), `${RUNTIME_ENV_WORDS.join(' ')} ${NODE_FLAGS.join(' ')}`)
 })
 
 t.test('the flags are ones this Node accepts (a typo would stop every launcher)', async (t) => {
