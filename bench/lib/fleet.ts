@@ -194,8 +194,8 @@ export async function startDaemon(bin: string, configFile: string): Promise<Daem
   const started = performance.now()
   // BENCH_DAEMON_FLAGS adds Node flags to the daemon only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" or "--trace-gc"), for finding where its time goes.
   const extra = (process.env.BENCH_DAEMON_FLAGS ?? '').split(' ').filter(Boolean)
-  // The shipped runtime environment (src/runtime.ts), which the bench's own environment overrides (e.g. MALLOC_ARENA_MAX=1 to try another setting).
-  const proc = track(spawn(process.execPath, [...NODE_FLAGS, ...extra, bin, 'serve', '--config', configFile, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'], { cwd: ROOT, env: { ...RUNTIME_ENV, ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] }))
+  // The shipped runtime environment (src/runtime.ts) wins over the bench's own: the bench measures what ships, as bench/lib/peers.ts does.
+  const proc = track(spawn(process.execPath, [...NODE_FLAGS, ...extra, bin, 'serve', '--config', configFile, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn'], { cwd: ROOT, env: { ...process.env, ...RUNTIME_ENV }, stdio: ['ignore', 'pipe', 'pipe'] }))
   const logs = new Map<string, number>()
   let partial = ''
   const tally = (chunk: Buffer) => {
