@@ -9,6 +9,7 @@ import { evaluateGates, type GateVerdict } from '../gates.js'
 import type { CheckResult, Reason } from '../probe.js'
 import type { Cause } from '../readiness.js'
 import { stateOf, type ServiceState, type Snapshot } from '../results.js'
+import { heldBackIndex } from './waits.js'
 
 export interface ServiceStatus {
   name: string
@@ -150,36 +151,20 @@ const ENV_SUMMARY = { placeholder: 'holds a placeholder', missing: 'is missing',
  */
 function findingsOf(snapshot: Snapshot, services: readonly ServiceStatus[], gates: Config['gates']): FindingStatus[] {
   const out: FindingStatus[] = []
+  const dependentsOf = heldBackIndex(services)
   for (const source of snapshot.env) {
     for (const v of source.variables) {
       if (v.state === 'configured') continue
       const needing = services.filter((s) => s.causes.some((c) => c.cause === 'env' && c.variables.some((u) => u.name === v.name))).map((s) => s.name)
-      const blocks = [...new Set([...needing, ...needing.flatMap((n) => dependentsOf(n, services))])]
+      const blocks = [...new Set([...needing, ...needing.flatMap((n) => dependentsOf(n))])]
       const rule = v.rule ? ` (${v.rule.replace(/_/g, ' ')})` : ''
       out.push({ concern: 'env', kind: v.state, where: source.source, subject: v.name, summary: `${v.name} ${ENV_SUMMARY[v.state]} in ${source.source}${rule}`, blocks, gated: (gates.env as string[]).includes(v.state) })
     }
   }
   for (const r of snapshot.records) {
     for (const f of r.last?.findings ?? []) {
-      out.push({ concern: f.concern, kind: f.kind, where: `${r.config.name} (${f.subject})`, subject: f.names.join(', '), summary: `${r.config.name} ${f.summary}`, blocks: f.blocksReady ? [r.config.name, ...dependentsOf(r.config.name, services)] : [], gated: (gates[f.concern] as string[]).includes(f.kind) })
+      out.push({ concern: f.concern, kind: f.kind, where: `${r.config.name} (${f.subject})`, subject: f.names.join(', '), summary: `${r.config.name} ${f.summary}`, blocks: f.blocksReady ? [r.config.name, ...dependentsOf(r.config.name)] : [], gated: (gates[f.concern] as string[]).includes(f.kind) })
     }
   }
   return out.sort((a, b) => b.blocks.length - a.blocks.length || Number(b.gated) - Number(a.gated))
-}
-
-/** Services not ready because they wait on `name`, directly or through others. */
-function dependentsOf(name: string, services: readonly ServiceStatus[]): string[] {
-  const blocked = new Set([name])
-  for (let grew = true; grew; ) {
-    grew = false
-    for (const s of services) {
-      if (blocked.has(s.name)) continue
-      if (s.causes.some((c) => c.cause === 'dependency' && c.services.some((d) => blocked.has(d)))) {
-        blocked.add(s.name)
-        grew = true
-      }
-    }
-  }
-  blocked.delete(name)
-  return [...blocked]
 }

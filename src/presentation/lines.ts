@@ -10,6 +10,7 @@ import type { EnvSourceFinding } from '../env/audit.js'
 import { STATE_WORDS, whyWords } from '../env/words.js'
 import type { MigrationStatus } from '../../probes/postgres/migrations/types.js'
 import type { FindingStatus, ServiceStatus, StatusDocument } from '../exposition/status.js'
+import { heldBackIndex } from '../exposition/waits.js'
 import type { Reason } from '../probe.js'
 import type { Cause } from '../readiness.js'
 
@@ -94,48 +95,15 @@ export function lastProbeFailed(s: ServiceStatus): string {
   return `its last probe failed${n > 1 ? ` (${n} in a row)` : ''}, not counted as down yet: ${failureWords(s.reason, s.error)}`
 }
 
-/** The services that are not ready because they wait on `name`, directly or through others. */
+/** The services that are not ready because they wait on `name`, directly or through others, in the document's order. */
 export function heldBackBy(doc: StatusDocument, name: string): string[] {
-  const { dependents, position } = waitIndex(doc)
-  const blocked = new Set<string>()
-  const queue = [name]
-  for (let n = queue.pop(); n !== undefined; n = queue.pop()) {
-    for (const d of dependents.get(n) ?? []) {
-      if (d === name || blocked.has(d)) continue
-      blocked.add(d)
-      queue.push(d)
-    }
-  }
-  return [...blocked].sort((a, b) => position.get(a)! - position.get(b)!)
-}
-
-/**
- * Who waits on whom (from each service's dependency cause), and each
- * service's place in the document: built once per document, since the page
- * and the report ask for every service (a scan per service made a page of
- * 4,000 services take 0.4 s).
- */
-const WAITS = new WeakMap<StatusDocument, { dependents: Map<string, string[]>; position: Map<string, number> }>()
-
-function waitIndex(doc: StatusDocument): { dependents: Map<string, string[]>; position: Map<string, number> } {
   let index = WAITS.get(doc)
-  if (!index) {
-    const dependents = new Map<string, string[]>()
-    for (const s of doc.services) {
-      for (const c of s.causes) {
-        if (c.cause !== 'dependency') continue
-        for (const d of c.services) {
-          const list = dependents.get(d)
-          if (list) list.push(s.name)
-          else dependents.set(d, [s.name])
-        }
-      }
-    }
-    index = { dependents, position: new Map(doc.services.map((s, i) => [s.name, i])) }
-    WAITS.set(doc, index)
-  }
-  return index
+  if (!index) WAITS.set(doc, (index = heldBackIndex(doc.services)))
+  return index(name)
 }
+
+/** One index per document: the page and the report ask for every service. */
+const WAITS = new WeakMap<StatusDocument, (name: string) => string[]>()
 
 /** "holds back api, worker and web", or "holds nothing back". */
 export function holdsBack(names: readonly string[]): string {
