@@ -8,10 +8,13 @@
 //           /metrics latency under a 250 ms scrape, RSS and FDs
 //   scale   RSS and /metrics cost for 100 … 10,000 services, over the floors
 //           (an idle node, the daemon with no service)
+//   working 1,000 services probed every 30 s and scraped every 15 s, as
+//           Prometheus would, for a few minutes: RSS as a container's
+//           memory graph would show it (median, p95), and where V8 holds it
 //   soak    300 services every 5 s for 10 min: RSS and FDs after a warm-up
 //
-// Run: npm run build && npm run bench:scale -- [--only tarpit|scale|soak]
-//      [--duration S] [--concurrency N] [--sizes 100,1000,3000,10000] [--soak] [--soak-minutes N]
+// Run: npm run build && npm run bench:scale -- [--only tarpit|scale|working|soak]
+//      [--duration S] [--concurrency N] [--sizes 100,1000,3000,10000] [--working-minutes N] [--soak] [--soak-minutes N]
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -46,6 +49,7 @@ const { values: flags } = parseArgs({
     concurrency: { type: 'string' },
     soak: { type: 'boolean', default: false },
     'soak-minutes': { type: 'string' },
+    'working-minutes': { type: 'string', default: '4' },
     sizes: { type: 'string', default: '100,1000,3000,10000' },
   },
 })
@@ -55,9 +59,11 @@ const seconds = (v: string) => Number(v.replace(/s$/, ''))
 const DURATION_S = seconds(flags.duration)
 const CONCURRENCY = flags.concurrency === undefined ? undefined : Number(flags.concurrency)
 const SOAK_MINUTES = flags['soak-minutes'] === undefined ? 10 : Number(flags['soak-minutes'])
-const parts = flags.only ? [flags.only] : ['tarpit', 'scale', ...(flags.soak || flags['soak-minutes'] ? ['soak'] : [])]
-if (!parts.every((p) => ['tarpit', 'scale', 'soak'].includes(p)) || !SIZES.every((n) => Number.isInteger(n) && n > 0) || !(DURATION_S > 0) || !(SOAK_MINUTES > 0) || (CONCURRENCY !== undefined && !(CONCURRENCY >= 1))) {
-  console.log('usage: bench/scale.ts [--only tarpit|scale|soak] [--duration S] [--concurrency N] [--sizes 100,1000,...] [--soak] [--soak-minutes N]')
+const WORKING_MINUTES = Number(flags['working-minutes'])
+const PARTS = ['tarpit', 'scale', 'working', 'soak'] as const
+const parts = flags.only ? [flags.only] : ['tarpit', 'scale', 'working', ...(flags.soak || flags['soak-minutes'] ? ['soak'] : [])]
+if (!parts.every((p) => (PARTS as readonly string[]).includes(p)) || !SIZES.every((n) => Number.isInteger(n) && n > 0) || !(DURATION_S > 0) || !(SOAK_MINUTES > 0) || !(WORKING_MINUTES > 0) || (CONCURRENCY !== undefined && !(CONCURRENCY >= 1))) {
+  console.log('usage: bench/scale.ts [--only tarpit|scale|working|soak] [--duration S] [--concurrency N] [--sizes 100,1000,...] [--working-minutes N] [--soak] [--soak-minutes N]')
   process.exit(2)
 }
 
@@ -357,7 +363,50 @@ async function scale(): Promise<void> {
   }
 }
 
-// ---------------------------------------------------------------- 3. soak
+// ---------------------------------------------------------------- 3. working
+
+/**
+ * The scale part's "RSS" is a daemon that probes and is not scraped, and its
+ * "after scrapes" a burst no Prometheus sends. This is the daemon at work:
+ * probed on its interval and scraped at a common scrape interval, RSS read
+ * every second as a container's memory graph would, with the daemon's own
+ * heap figures (prom-client's nodejs_* series) to say where it is held.
+ */
+async function working(): Promise<void> {
+  const N = 1000
+  const scrapeEveryMs = 15_000
+  const warmupMs = 60_000
+  console.log(`\n== working: ${N} healthy http services, interval 30s, timeout 2s, ${concurrencyLabel}, scraped every ${scrapeEveryMs / 1000} s; RSS every 1 s for ${WORKING_MINUTES} min after a ${warmupMs / 1000} s warm-up`)
+  const fleet = await startFleet()
+  let daemon: DaemonChild | undefined
+  try {
+    daemon = await startDaemon(BIN, writeConfig('working.yml', configYaml('30s', '2s', healthy(fleet, N))))
+    const d = daemon
+    await d.waitFor('/-/ready', 120_000)
+    let body = ''
+    const scraper = every(scrapeEveryMs, async () => void (body = (await scrape(d.url)).body))
+    await sleep(warmupMs)
+    const rss: number[] = []
+    const sampler = every(1000, () => void (procStats(d.pid) && rss.push(procStats(d.pid)!.rss)))
+    await sleep(WORKING_MINUTES * 60_000)
+    await sampler.stop()
+    await scraper.stop()
+    const sorted = [...rss].sort((a, b) => a - b)
+    console.log(`RSS MiB (${rss.length} samples): min ${mib(sorted[0]!)}  median ${mib(percentile(sorted, 50))}  p95 ${mib(percentile(sorted, 95))}  max ${mib(sorted.at(-1)!)}`)
+    const bySpace = (name: string) => new Map(samples(body, name).map((x) => [/space="(\w+)"/.exec(x.labels)?.[1] ?? '?', x.value]))
+    const total = bySpace('nodejs_heap_space_size_total_bytes')
+    const used = bySpace('nodejs_heap_space_size_used_bytes')
+    const spaces = ['new', 'old', 'code', 'large_object'].map((s) => `${s} ${mib(used.get(s) ?? NaN)}/${mib(total.get(s) ?? NaN)}`).join('  ')
+    const external = samples(body, 'nodejs_external_memory_bytes')[0]?.value ?? NaN
+    console.log(`at the last scrape, V8 heap MiB used/reserved: ${spaces}; external (buffers, builtin sources) ${mib(external)}`)
+    printLogs(d)
+  } finally {
+    await daemon?.stop()
+    await fleet.stop()
+  }
+}
+
+// ---------------------------------------------------------------- 4. soak
 
 async function soak(): Promise<void> {
   const N = 300
@@ -427,7 +476,7 @@ async function soak(): Promise<void> {
 }
 
 try {
-  for (const part of parts) await { tarpit, scale, soak }[part as 'tarpit' | 'scale' | 'soak']()
+  for (const part of parts) await { tarpit, scale, working, soak }[part as (typeof PARTS)[number]]()
 } finally {
   cleanupSync()
 }
