@@ -12,9 +12,13 @@
 // All /probe work shares one process-wide limit with a bounded queue, so a
 // hundred parallel scrapes never become a hundred times the concurrency in
 // connections to a database; concurrent requests share one run of each
-// service (single flight), dependencies included, so a database that ten
-// scraped services depend on is probed once per burst; a full queue answers
-// 503 with Retry-After. No run waits on another while holding a slot (a
+// service (single flight), dependencies included; a full queue answers 503
+// with Retry-After. A dependency measured (here, or by this process's
+// scheduler) less than its interval ago is not probed again for a dependent:
+// Prometheus spreads a job's scrapes over its interval, so without that a
+// database that ten services on this replica depend on would run ten times
+// an interval, where its own scheduler would run it once. An asked service
+// is always probed now. No run waits on another while holding a slot (a
 // service's probe does not need its dependencies' results, only the verdict
 // does), so dependencies queued behind their dependents cannot deadlock.
 import type { Config, ServiceConfig } from './config/load.js'
@@ -38,17 +42,21 @@ export interface OnDemandOptions {
   /** Runs that may wait for a slot; more is a 503. */
   queueLimit: number
   log: Logger
+  /** Wall-clock ms, as RunResult.finishedAt (tests move it). */
+  now?: () => number
 }
 
 export class OnDemand {
   #limiter: Limiter
   /** Runs in flight, by service (a reload brings new service objects, and so new runs). */
   readonly #inflight = new Map<ServiceConfig, Promise<RunResult>>()
-  /** The last on-demand outcome per service, for the logs of a replica whose scheduler has not measured it (a sharded one). */
-  readonly #lastOk = new WeakMap<ServiceConfig, boolean>()
+  /** The last on-demand result per service: reused for dependents within its interval, and for the logs of a replica whose scheduler has not measured it (a sharded one). */
+  readonly #last = new WeakMap<ServiceConfig, RunResult>()
+  readonly #now: () => number
 
   constructor(private readonly options: OnDemandOptions) {
     this.#limiter = new Limiter(options.concurrency)
+    this.#now = options.now ?? Date.now
   }
 
   get load(): { active: number; queued: number; inflight: number } {
@@ -60,12 +68,14 @@ export class OnDemand {
     const chosen = selection.groups.length
       ? config.services.filter((s) => selection.services.includes(s.name) || selection.groups.includes(s.group))
       : [...new Set(selection.services.flatMap((n) => indexOf(config).get(n) ?? []))]
-    const needed = withDependencies(config, chosen)
+    const asked = new Set(chosen)
+    const needed = withDependencies(config, chosen).map((service) => ({ service, recent: asked.has(service) ? undefined : this.#recent(service, store) }))
+    const toRun = needed.filter((n) => !n.recent).map((n) => n.service)
     // Every run this request would start counts against the queue, its dependencies' too.
-    const fresh = needed.filter((s) => !this.#inflight.has(s)).length
+    const fresh = toRun.filter((s) => !this.#inflight.has(s)).length
     const free = Math.max(0, this.#limiter.limit - this.#limiter.active)
-    if (this.#limiter.queued + Math.max(0, fresh - free) > this.options.queueLimit) return { busy: true, retryAfterSeconds: Math.max(1, Math.ceil(Math.max(...needed.map((s) => s.timeout)) / 1000)) }
-    const results = await Promise.all(needed.map((s) => this.#run(s, config, baseDir, store)))
+    if (this.#limiter.queued + Math.max(0, fresh - free) > this.options.queueLimit) return { busy: true, retryAfterSeconds: Math.max(1, Math.ceil(Math.max(...toRun.map((s) => s.timeout)) / 1000)) }
+    const results = await Promise.all(needed.map((n) => n.recent ?? this.#run(n.service, config, baseDir, store)))
     // Only these results, nothing cached (as blackbox_exporter's registry per request); only the asked services shown.
     return probedExposition(config.kinds, store.snapshotWith(results, chosen.map((s) => s.name)))
   }
@@ -74,16 +84,25 @@ export class OnDemand {
     const running = this.#inflight.get(service)
     if (running) return running
     // Logged against the last known result: a scrape of a service known to be down adds no info line.
-    const wasOk = store.get(service.name)?.last?.ok ?? this.#lastOk.get(service)
+    const wasOk = store.get(service.name)?.last?.ok ?? this.#last.get(service)?.ok
     const run = this.#limiter
       .run(() => probeService(service, config, this.options.log, baseDir, wasOk))
       .then((result) => {
-        this.#lastOk.set(service, result.ok)
+        this.#last.set(service, result)
         return result
       })
       .finally(() => this.#inflight.delete(service))
     this.#inflight.set(service, run)
     return run
+  }
+
+  /** The newest result of `service`, on demand or scheduled, if it finished less than its interval ago (a cron-scheduled service has none to go by). */
+  #recent(service: ServiceConfig, store: ResultStore): RunResult | undefined {
+    if (service.interval === undefined) return undefined
+    const record = store.get(service.name)
+    const candidates = [this.#last.get(service), record?.config === service ? record.last : undefined]
+    const newest = candidates.reduce<RunResult | undefined>((a, b) => (b && (!a || b.finishedAt > a.finishedAt) ? b : a), undefined)
+    return newest && this.#now() - newest.finishedAt < service.interval ? newest : undefined
   }
 }
 

@@ -2,8 +2,9 @@
 // against real TCP peers that count their connections (and hold them when
 // told), with no scheduled result anywhere, as on a sharded replica. The
 // answer carries only the asked services; a shared dependency runs once per
-// burst of concurrent scrapes; nothing deadlocks on one slot; the queue
-// estimate counts the dependencies' runs.
+// burst of concurrent scrapes and is reused for its interval by scrapes
+// spread over it; nothing deadlocks on one slot; the queue estimate counts
+// the dependencies' runs.
 import { createServer, type AddressInfo, type Socket } from 'node:net'
 import t, { type Test } from 'tap'
 import { PROBE_KINDS } from '../../probes/index.js'
@@ -40,14 +41,14 @@ async function peer(t: Test, held = false) {
   }
 }
 
-function setup(services: string, concurrency = 4, queueLimit = 64, log: Logger = silentLogger) {
+function setup(services: string, concurrency = 4, queueLimit = 64, log: Logger = silentLogger, now?: () => number) {
   const config = parseConfig(`concurrency: ${concurrency}\ndefaults: { interval: 1h, timeout: 5s }\nservices:\n${services}`, 'deps.yml', PROBE_KINDS, {})
   // A store with no result at all: this replica's scheduler never measured anything.
   const store = new ResultStore()
   store.setServices(config.services)
-  const onDemand = new OnDemand({ concurrency, queueLimit, log })
+  const onDemand = new OnDemand({ concurrency, queueLimit, log, now })
   const probe = (...names: string[]) => onDemand.probe(config, store, { services: names, groups: [] }, process.cwd())
-  return { onDemand, probe }
+  return { onDemand, probe, store, config }
 }
 
 const samples = (answer: Exposition | Busy): Sample[] => {
@@ -131,4 +132,58 @@ t.test('the queue estimate counts the runs of the dependencies', async (t) => {
     await new Promise((r) => setTimeout(r, 5))
   }
   await Promise.all([first, second])
+})
+
+t.test('a dependency measured less than its interval ago is reused by scrapes spread over the interval; an asked one is always probed', async (t) => {
+  const fast = await peer(t)
+  const db = await peer(t)
+  let skew = 0
+  const line = (name: string) => `  - { name: ${name}, group: g, probe: tcp, address: "${fast.address}", depends_on: [db] }`
+  const { probe } = setup(`  - { name: db, group: infra, probe: tcp, address: "${db.address}", interval: 30s }\n${['a', 'b', 'c'].map(line).join('\n')}\n`, 4, 64, silentLogger, () => Date.now() + skew)
+  for (const name of ['a', 'b', 'c']) t.equal(value(samples(await probe(name)), 'groundtruth_service_ready', { service: name }), 1, `${name} ready on db's result`)
+  t.equal(db.connections(), 1, 'three scrapes one after another within db\'s 30 s: one run of db')
+  t.equal(fast.connections(), 3, 'each asked service was probed')
+  await probe('db')
+  t.equal(db.connections(), 2, 'db asked for itself: probed now, whatever its age')
+  skew = 29_000
+  await probe('a')
+  t.equal(db.connections(), 2, "29 s after db's last run: still reused")
+  skew = 31_000
+  await probe('b')
+  t.equal(db.connections(), 3, '31 s after: older than its interval, probed again')
+})
+
+t.test('a reused dependency that failed still holds its dependents back', async (t) => {
+  const fast = await peer(t)
+  const down = await closedPort()
+  const { probe } = setup(`  - { name: db, group: infra, probe: tcp, address: "127.0.0.1:${down}" }
+  - { name: a, group: g, probe: tcp, address: "${fast.address}", depends_on: [db] }
+  - { name: b, group: g, probe: tcp, address: "${fast.address}", depends_on: [db] }
+`)
+  t.equal(value(samples(await probe('a')), 'groundtruth_service_ready', { service: 'a' }), 0)
+  const b = samples(await probe('b'))
+  t.equal(value(b, 'groundtruth_service_ready', { service: 'b' }), 0, "b judged on db's reused failure")
+  t.equal(value(b, 'groundtruth_service_not_ready', { service: 'b', cause: 'dependency' }), 1)
+})
+
+t.test("this process's scheduled result of a dependency counts as recent; one from before a reload or a cron-scheduled dependency does not", async (t) => {
+  const fast = await peer(t)
+  const db = await peer(t)
+  const { probe, store, config } = setup(`  - { name: db, group: infra, probe: tcp, address: "${db.address}" }
+  - { name: nightly, group: infra, probe: tcp, address: "${db.address}", schedule: "0 3 * * *" }
+  - { name: a, group: g, probe: tcp, address: "${fast.address}", depends_on: [db, nightly] }
+`)
+  const scheduled = (service: string, ok: boolean) => ({ service, ok, reason: ok ? null : 'refused', error: ok ? null : 'refused', checks: [], durationSeconds: 0.001, finishedAt: Date.now(), facts: {} }) as unknown as Parameters<typeof store.record>[0]
+  store.record(scheduled('db', false))
+  store.record(scheduled('nightly', true))
+  const answer = samples(await probe('a'))
+  t.equal(db.connections(), 1, "db's scheduled result was reused; nightly (cron, no interval to go by) was probed")
+  t.equal(value(answer, 'groundtruth_service_ready', { service: 'a' }), 0, 'a waits on db, down by its scheduled result')
+  // A reload brings new service objects: the old config's result is not theirs.
+  const reloaded = parseConfig(`defaults: { interval: 1h, timeout: 5s }\nservices:\n  - { name: db, group: infra, probe: tcp, address: "${db.address}" }\n  - { name: a, group: g, probe: tcp, address: "${fast.address}", depends_on: [db] }\n`, 'deps.yml', PROBE_KINDS, {})
+  t.not(reloaded.services[0], config.services[0])
+  const onDemand = new OnDemand({ concurrency: 4, queueLimit: 64, log: silentLogger })
+  const after = samples(await onDemand.probe(reloaded, store, { services: ['a'], groups: [] }, process.cwd()))
+  t.equal(db.connections(), 2, 'db probed again for the reloaded config')
+  t.equal(value(after, 'groundtruth_service_ready', { service: 'a' }), 1, 'and judged on that fresh, passing run')
 })
