@@ -15,13 +15,15 @@ export class BufferPool {
   constructor(private readonly keep = 2) {}
 
   /**
-   * A buffer of at least `size` bytes: a free one when one is large enough
-   * (smaller free ones are outgrown and dropped), else a new one with a
-   * quarter more, so that an answer a few bytes longer than the last still
-   * fits the buffers in turn.
+   * A buffer of at least `size` bytes: a free one when one fits (large
+   * enough, and not half as large again: the first scrape's buffer, grown by
+   * doubling from a guess, or one from before a reload dropped services,
+   * would hold memory nobody writes), else a new one with a quarter more, so
+   * that an answer a few bytes longer than the last still fits the buffers
+   * in turn. Free ones that do not fit are dropped.
    */
   take(size: number): Buffer {
-    const fit = this.#free.findIndex((b) => b.length >= size)
+    const fit = this.#free.findIndex((b) => b.length >= size && b.length <= size * 1.5)
     if (fit >= 0) return this.#free.splice(fit, 1)[0]!
     this.#free = []
     return Buffer.allocUnsafe(Math.ceil(size * 1.25))
