@@ -13,8 +13,8 @@
 // hundred parallel scrapes never become a hundred times the concurrency in
 // connections to a database; concurrent requests share one run of each
 // service (single flight), dependencies included; a full queue answers 503
-// with Retry-After. A dependency measured (here, or by this process's
-// scheduler) less than its interval ago is not probed again for a dependent:
+// with Retry-After. A dependency that /probe measured less than its
+// interval ago is not probed again for a dependent:
 // Prometheus spreads a job's scrapes over its interval, so without that a
 // database that ten services on this replica depend on would run ten times
 // an interval, where its own scheduler would run it once. An asked service
@@ -69,14 +69,14 @@ export class OnDemand {
       ? config.services.filter((s) => selection.services.includes(s.name) || selection.groups.includes(s.group))
       : [...new Set(selection.services.flatMap((n) => indexOf(config).get(n) ?? []))]
     const asked = new Set(chosen)
-    const needed = withDependencies(config, chosen).map((service) => ({ service, recent: asked.has(service) ? undefined : this.#recent(service, store) }))
+    const needed = withDependencies(config, chosen).map((service) => ({ service, recent: asked.has(service) ? undefined : this.#recent(service) }))
     const toRun = needed.filter((n) => !n.recent).map((n) => n.service)
     // Every run this request would start counts against the queue, its dependencies' too.
     const fresh = toRun.filter((s) => !this.#inflight.has(s)).length
     const free = Math.max(0, this.#limiter.limit - this.#limiter.active)
     if (this.#limiter.queued + Math.max(0, fresh - free) > this.options.queueLimit) return { busy: true, retryAfterSeconds: Math.max(1, Math.ceil(Math.max(...toRun.map((s) => s.timeout)) / 1000)) }
     const results = await Promise.all(needed.map((n) => n.recent ?? this.#run(n.service, config, baseDir, store)))
-    // Only these results, nothing cached (as blackbox_exporter's registry per request); only the asked services shown.
+    // Only these results (the asked services' run now), no registry kept between requests (as blackbox_exporter); only the asked services shown.
     return probedExposition(config.kinds, store.snapshotWith(results, chosen.map((s) => s.name)))
   }
 
@@ -96,13 +96,16 @@ export class OnDemand {
     return run
   }
 
-  /** The newest result of `service`, on demand or scheduled, if it finished less than its interval ago (a cron-scheduled service has none to go by). */
-  #recent(service: ServiceConfig, store: ResultStore): RunResult | undefined {
-    if (service.interval === undefined) return undefined
-    const record = store.get(service.name)
-    const candidates = [this.#last.get(service), record?.config === service ? record.last : undefined]
-    const newest = candidates.reduce<RunResult | undefined>((a, b) => (b && (!a || b.finishedAt > a.finishedAt) ? b : a), undefined)
-    return newest && this.#now() - newest.finishedAt < service.interval ? newest : undefined
+  /**
+   * The last /probe result of `service` if it finished less than its interval
+   * ago. Keyed by the service's config object, so a reload (new objects)
+   * starts afresh; a cron-scheduled service has no interval to go by. The
+   * scheduler's results are not used: after a reload the store keeps a
+   * service's last run, which may be of its old address.
+   */
+  #recent(service: ServiceConfig): RunResult | undefined {
+    const last = this.#last.get(service)
+    return last && service.interval !== undefined && this.#now() - last.finishedAt < service.interval ? last : undefined
   }
 }
 
