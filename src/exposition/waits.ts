@@ -3,10 +3,16 @@
 // back api and web"), the page and the report all ask this of every service,
 // so the answer comes from one index built per list of services: a scan of
 // every service per service made a page of 4,000 services take 0.4 s.
-import type { ServiceStatus } from './status.js'
+import type { Cause } from '../readiness.js'
+
+/** What the index reads of a service (the status document's ServiceStatus has it). */
+export interface Waiting {
+  name: string
+  causes: readonly Cause[]
+}
 
 /** For these services: the ones not ready because they wait on `name`, directly or through others, in the services' order. */
-export function heldBackIndex(services: readonly ServiceStatus[]): (name: string) => string[] {
+export function heldBackIndex(services: readonly Waiting[]): (name: string) => string[] {
   const dependents = new Map<string, string[]>()
   for (const s of services) {
     for (const c of s.causes) {

@@ -2,12 +2,10 @@
 // report: who is not ready because of a given service, through any depth,
 // once each, in the services' order, and a cycle of waits never loops.
 import t from 'tap'
-import type { ServiceStatus } from '../../src/exposition/status.js'
-import { heldBackIndex } from '../../src/exposition/waits.js'
+import { heldBackIndex, type Waiting } from '../../src/exposition/waits.js'
 
-/** Only the fields the index reads: a name and the dependency causes. */
-const svc = (name: string, waitsOn: string[] = []): ServiceStatus =>
-  ({ name, causes: waitsOn.length ? [{ cause: 'down', detail: 'x' }, { cause: 'dependency', detail: 'x', services: waitsOn, roots: [] }] : [] }) as unknown as ServiceStatus
+/** A name and its causes: one that is down and, when it waits on others, the dependency cause naming them. */
+const svc = (name: string, waitsOn: string[] = []): Waiting => ({ name, causes: waitsOn.length ? [{ cause: 'down', detail: 'x' }, { cause: 'dependency', detail: 'x', services: waitsOn, roots: [] }] : [] })
 
 t.test('a chain and a diamond: everyone downstream once, in the services order', async (t) => {
   // web waits on api and cache; api and cache wait on db; report waits on web; lone waits on nothing.
@@ -27,6 +25,6 @@ t.test('a cycle of waits ends, and a service is never its own dependent', async 
 })
 
 t.test('only dependency causes count: an env or down cause naming nothing holds nothing back', async (t) => {
-  const env = { name: 'api', causes: [{ cause: 'env', detail: 'x', variables: [{ name: 'db' }] }] } as unknown as ServiceStatus
+  const env = { name: 'api', causes: [{ cause: 'env', detail: 'x', variables: [{ name: 'db' }] }] } as unknown as Waiting
   t.same(heldBackIndex([svc('db'), env])('db'), [])
 })
