@@ -34,6 +34,16 @@ export function configOf(fields: Record<string, unknown>, env: Record<string, st
   return { config, service, yaml }
 }
 
+/**
+ * A run that timed out did not return before its timeout, to the precision
+ * of Node's timers: they count whole milliseconds of a clock read once per
+ * event-loop turn, so a timer of T ms can fire up to 1 ms short of T as
+ * performance.now() measures it (CI once saw 399.96 ms for 400).
+ */
+export function notBeforeTimeout(ms: number, timeoutMs: number): boolean {
+  return ms >= timeoutMs - 1
+}
+
 /** Runs `run`, timed from outside, with a plain timer of `sentinel` ms armed at the same moment. */
 export async function timed<T>(run: () => Promise<T>, sentinel?: number): Promise<Timing & { value: T }> {
   let sentinelMs: number | undefined
