@@ -13,12 +13,12 @@
 // hundred parallel scrapes never become a hundred times the concurrency in
 // connections to a database; concurrent requests share one run of each
 // service (single flight), dependencies included; a full queue answers 503
-// with Retry-After. A dependency that /probe measured less than its
-// interval ago is not probed again for a dependent:
-// Prometheus spreads a job's scrapes over its interval, so without that a
-// database that ten services on this replica depend on would run ten times
-// an interval, where its own scheduler would run it once. An asked service
-// is always probed now. No run waits on another while holding a slot (a
+// with Retry-After. A dependency that /probe measured less than its interval
+// ago is not probed again for a dependent: Prometheus spreads a job's scrapes
+// over its interval, so without that a database that ten services on this
+// replica depend on would run ten times an interval, where its own scheduler
+// would run it once. An asked service is always probed now. No run waits on
+// another while holding a slot (a
 // service's probe does not need its dependencies' results, only the verdict
 // does), so dependencies queued behind their dependents cannot deadlock.
 import type { Config, ServiceConfig } from './config/load.js'
