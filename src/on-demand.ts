@@ -18,9 +18,9 @@
 // over its interval, so without that a database that ten services on this
 // replica depend on would run ten times an interval, where its own scheduler
 // would run it once. An asked service is always probed now. No run waits on
-// another while holding a slot (a
-// service's probe does not need its dependencies' results, only the verdict
-// does), so dependencies queued behind their dependents cannot deadlock.
+// another while holding a slot (a service's probe does not need its
+// dependencies' results, only the verdict does), so dependencies queued
+// behind their dependents cannot deadlock.
 import type { Config, ServiceConfig } from './config/load.js'
 import { probedExposition } from './exposition/registries.js'
 import type { Busy, Exposition, Selection } from './http/server.js'
