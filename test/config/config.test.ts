@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { ConfigError } from '../../src/config/errors.js'
-import { loadConfig, parseConfig } from '../../src/config/load.js'
+import { loadConfig, parseConfig, serviceSchema } from '../../src/config/load.js'
 import type { Pattern } from '../../src/settings/fields.js'
 import { writeConfig } from '../helpers/config.js'
 import { PROBE_KINDS } from '../../probes/index.js'
@@ -215,4 +215,26 @@ t.test('config/local.yml loads with its values', async (t) => {
   t.same(redis!.expect, { role: 'master', max_latency: 250 })
   const withEnv = await loadConfig(join(ROOT, 'config', 'local.yml'), PROBE_KINDS, { REDIS_URL: 'redis://10.0.0.9:6380' })
   t.equal(withEnv.services[1]!.url, 'redis://10.0.0.9:6380', 'the environment overrides it')
+})
+
+t.test("a kind's service schema is built once and serves every service of the kind, each parsed on its own", async (t) => {
+  // zod compiles a parser per schema object at its first parse: one per service made 10,000 services take seconds.
+  const http = PROBE_KINDS.get('http')!
+  t.equal(serviceSchema(http), serviceSchema(http), 'the same schema object for the same kind')
+  t.not(serviceSchema(http), serviceSchema(PROBE_KINDS.get('tcp')!), 'another kind has its own')
+  const config = parseConfig(
+    `services:
+  - { name: a, group: g, probe: http, url: "http://127.0.0.1:1/a", interval: 5s }
+  - { name: b, group: g, probe: http, url: "http://127.0.0.1:1/b", expect: { status: [204] } }
+`,
+    'shared.yml',
+    PROBE_KINDS,
+    {},
+  )
+  t.same(config.services.map((s) => [s.name, s.interval, (s as { url?: string }).url]), [['a', 5000, 'http://127.0.0.1:1/a'], ['b', 30_000, 'http://127.0.0.1:1/b']], 'nothing of one service leaks into the next')
+  t.throws(
+    () => parseConfig(`services:\n  - { name: a, group: g, probe: http, url: "http://127.0.0.1:1/a" }\n  - { name: c, group: g, probe: http, url: "http://127.0.0.1:1/c", interval: 5s, schedule: "* * * * *" }\n`, 'both.yml', PROBE_KINDS, {}),
+    /services\[1\]\.schedule: expected either "interval" or "schedule", not both/,
+    "the shared schema's refinement still names the service it failed on",
+  )
 })
