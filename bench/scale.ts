@@ -178,6 +178,14 @@ function printLogs(d: DaemonChild): void {
 
 const ms = (n: number) => n.toFixed(1)
 
+/** Reads the process' RSS and FDs into `into` every `ms` (one read of /proc per sample; none once it is gone). */
+function sampleProc(pid: number, ms: number, into: ProcStats[]): { stop(): Promise<void> } {
+  return every(ms, () => {
+    const stats = procStats(pid)
+    if (stats) into.push(stats)
+  })
+}
+
 // ---------------------------------------------------------------- 1. tarpit fleet
 
 async function tarpit(): Promise<void> {
@@ -192,7 +200,7 @@ async function tarpit(): Promise<void> {
     const d = daemon
     await d.waitFor('/-/healthy', 60_000)
     const proc: ProcStats[] = []
-    const sampler = every(5000, () => void (procStats(d.pid) && proc.push(procStats(d.pid)!)))
+    const sampler = sampleProc(d.pid, 5000, proc)
     const readyMs = await d.waitFor('/-/ready', 300_000)
     console.log(`first round (spawn → /-/ready): ${(readyMs / 1000).toFixed(1)} s; daemon max open files ${maxOpenFiles(d.pid)}`)
 
@@ -279,7 +287,7 @@ async function measureDaemon(fleet: Fleet, n: number, floorDuring?: () => void):
   const d = await startDaemon(BIN, writeConfig(`scale-${n}.yml`, configYaml('30s', '2s', healthy(fleet, n))))
   try {
     const proc: ProcStats[] = []
-    const sampler = every(1000, () => void (procStats(d.pid) && proc.push(procStats(d.pid)!)))
+    const sampler = sampleProc(d.pid, 1000, proc)
     const readyMs = await d.waitFor('/-/ready', 600_000)
     const ready = performance.now()
     await sleep(MIN_SETTLE_MS)
@@ -386,13 +394,13 @@ async function working(): Promise<void> {
     let body = ''
     const scraper = every(scrapeEveryMs, async () => void (body = (await scrape(d.url)).body))
     await sleep(warmupMs)
-    const rss: number[] = []
-    const sampler = every(1000, () => void (procStats(d.pid) && rss.push(procStats(d.pid)!.rss)))
+    const proc: ProcStats[] = []
+    const sampler = sampleProc(d.pid, 1000, proc)
     await sleep(WORKING_MINUTES * 60_000)
     await sampler.stop()
     await scraper.stop()
-    const sorted = [...rss].sort((a, b) => a - b)
-    console.log(`RSS MiB (${rss.length} samples): min ${mib(sorted[0]!)}  median ${mib(percentile(sorted, 50))}  p95 ${mib(percentile(sorted, 95))}  max ${mib(sorted.at(-1)!)}`)
+    const sorted = proc.map((x) => x.rss).sort((a, b) => a - b)
+    console.log(`RSS MiB (${sorted.length} samples): min ${mib(sorted[0]!)}  median ${mib(percentile(sorted, 50))}  p95 ${mib(percentile(sorted, 95))}  max ${mib(sorted.at(-1)!)}`)
     const bySpace = (name: string) => new Map(samples(body, name).map((x) => [/space="(\w+)"/.exec(x.labels)?.[1] ?? '?', x.value]))
     const total = bySpace('nodejs_heap_space_size_total_bytes')
     const used = bySpace('nodejs_heap_space_size_used_bytes')
