@@ -29,6 +29,7 @@ interface Seen {
   body?: string
 }
 const seen: Seen = {}
+const connections: Array<{ port: number; connection?: string }> = []
 let endlessBytesSent = 0
 let endlessClosed = false
 
@@ -97,6 +98,16 @@ function route(req: IncomingMessage, res: ServerResponse): void {
       pump()
       return
     }
+    case '/cut':
+      // Promises 100 bytes, sends 10, then hangs up.
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' })
+      res.write('0123456789', () => res.socket?.destroy())
+      return
+    case '/who':
+      // Which connection asked, and whether it said it would close.
+      connections.push({ port: req.socket.remotePort ?? 0, connection: req.headers.connection })
+      res.end('ok')
+      return
     default:
       res.writeHead(404).end('not found')
   }
@@ -431,6 +442,30 @@ t.test('an endless body is cut at max_body_bytes and the probe returns at once',
   await new Promise((r) => setTimeout(r, 50))
   t.equal(endlessClosed, true, 'the server saw the connection close')
   t.ok(endlessBytesSent - before <= 64 * 1024, `and wrote (almost) nothing more: ${endlessBytesSent - before} bytes`)
+})
+
+t.test('a connection closed before the end of the body is down, at once, with the reason said', async (t) => {
+  const ran = await http('/cut', { timeout: '5s', expect: { body_contains: '0123' } })
+  const { result, ms } = ran
+  t.equal(result.ok, false)
+  t.equal(result.reason, 'error')
+  t.match(result.error, /aborted|closed before the end of the body/)
+  t.same(checkPairs(result), [
+    ['status', false],
+    ['body_contains', false],
+  ])
+  t.ok(beatSentinel(ran), `returned in ${ms.toFixed(1)}ms, before a 1s timer: far from the 5s timeout`)
+})
+
+t.test('every plain http probe opens its own connection and says it will close it', async (t) => {
+  connections.length = 0
+  for (let i = 0; i < 3; i++) t.equal((await http('/who')).result.ok, true)
+  t.equal(connections.length, 3)
+  t.equal(new Set(connections.map((c) => c.port)).size, 3, `three source ports: ${connections.map((c) => c.port).join(', ')}`)
+  t.same(
+    connections.map((c) => c.connection),
+    ['close', 'close', 'close'],
+  )
 })
 
 t.test('a body within max_body_bytes is not marked truncated', async (t) => {
