@@ -1,7 +1,6 @@
 // The services concern's metrics (SPEC §3): up, ready, checks, timings,
 // counters and ratios, all read from one snapshot of the result store.
 import { REASONS } from '../probe.js'
-import type { ServiceConfig } from '../config/load.js'
 import type { ServiceRecord, Snapshot } from '../results.js'
 import { collector, counter, gauge, itemSeries, series, type Items } from './metric.js'
 
@@ -27,49 +26,6 @@ export const PROBE_FAILURES_TOTAL = counter('groundtruth_probe_failures_total', 
 export const STATE_CHANGES_TOTAL = counter('groundtruth_service_state_changes_total', 'Flips between up and down; a restart loop shows here', ['service'])
 
 /**
- * The label sets of a service, built once per configured service and frozen:
- * the text writer keeps the rendered `{…}` of a frozen label set, so a scrape
- * at thousands of services formats only the values (bench/scale.ts).
- */
-interface ServiceLabels {
-  service: { service: string }
-  group: { service: string; group: string }
-  probe: { service: string; probe: string }
-  all: { service: string; group: string; probe: string }
-  /** `{ service, reason }` for every reason, in REASONS order. */
-  reasons: ReadonlyArray<{ service: string; reason: string }>
-  /** `{ service, check|cause }` label sets, by the second label's value. */
-  keyed: Record<'check' | 'cause', Map<string, Record<string, string>>>
-}
-
-const LABELS = new WeakMap<ServiceConfig, ServiceLabels>()
-
-function labelsOf(config: ServiceConfig): ServiceLabels {
-  let labels = LABELS.get(config)
-  if (!labels) {
-    const { name: service, group, probe } = config
-    labels = {
-      service: Object.freeze({ service }),
-      group: Object.freeze({ service, group }),
-      probe: Object.freeze({ service, probe }),
-      all: Object.freeze({ service, group, probe }),
-      reasons: REASONS.map((reason) => Object.freeze({ service, reason })),
-      keyed: { check: new Map(), cause: new Map() },
-    }
-    LABELS.set(config, labels)
-  }
-  return labels
-}
-
-/** `{ service, [key]: value }`, frozen and kept per service (check names, causes and reasons are few per service). */
-function keyedLabels(config: ServiceConfig, key: 'check' | 'cause', value: string): Record<string, string> {
-  const keyed = labelsOf(config).keyed[key]
-  let labels = keyed.get(value)
-  if (!labels) keyed.set(value, (labels = Object.freeze({ service: config.name, [key]: value })))
-  return labels
-}
-
-/**
  * The services of a snapshot, one at a time. A record's revision changes with
  * every result and every change of its readiness (the store bumps it), which
  * is all its rows read: /metrics copies the rows of the services whose
@@ -79,31 +35,31 @@ const perService: Items<Snapshot, ServiceRecord> = { items: (s) => s.records, re
 
 export const serviceCollector = collector<Snapshot>('services', [
   itemSeries(SERVICE_UP, perService, (r, _s, emit) => {
-    if (r.up !== undefined) emit(labelsOf(r.config).all, r.up ? 1 : 0)
+    if (r.up !== undefined) emit({ service: r.config.name, group: r.config.group, probe: r.config.probe }, r.up ? 1 : 0)
   }),
   itemSeries(SERVICE_READY, perService, (r, s, emit) => {
-    if (r.up !== undefined) emit(labelsOf(r.config).group, s.readiness.get(r.config.name)?.ready ? 1 : 0)
+    if (r.up !== undefined) emit({ service: r.config.name, group: r.config.group }, s.readiness.get(r.config.name)?.ready ? 1 : 0)
   }),
   itemSeries(CHECK_OK, perService, (r, _s, emit) => {
-    for (const c of r.last?.checks ?? []) emit(keyedLabels(r.config, 'check', c.name) as { service: string; check: string }, c.ok ? 1 : 0)
+    for (const c of r.last?.checks ?? []) emit({ service: r.config.name, check: c.name }, c.ok ? 1 : 0)
   }),
   itemSeries(PROBE_DURATION, perService, (r, _s, emit) => {
-    if (r.last) emit(labelsOf(r.config).probe, r.last.durationSeconds)
+    if (r.last) emit({ service: r.config.name, probe: r.config.probe }, r.last.durationSeconds)
   }),
   itemSeries(PROBE_LAST_RUN, perService, (r, _s, emit) => {
-    if (r.last) emit(labelsOf(r.config).service, r.last.finishedAt / 1000)
+    if (r.last) emit({ service: r.config.name }, r.last.finishedAt / 1000)
   }),
   itemSeries(PROBE_LAST_SUCCESS, perService, (r, _s, emit) => {
-    if (r.lastSuccessAt !== undefined) emit(labelsOf(r.config).service, r.lastSuccessAt / 1000)
+    if (r.lastSuccessAt !== undefined) emit({ service: r.config.name }, r.lastSuccessAt / 1000)
   }),
   itemSeries(SERVICE_NOT_READY, perService, (r, s, emit) => {
-    for (const c of s.readiness.get(r.config.name)?.causes ?? []) emit(keyedLabels(r.config, 'cause', c.cause) as { service: string; cause: string }, 1)
+    for (const c of s.readiness.get(r.config.name)?.causes ?? []) emit({ service: r.config.name, cause: c.cause }, 1)
   }),
   itemSeries(SERVICE_STATE_SINCE, perService, (r, _s, emit) => {
-    if (r.stateSince !== undefined) emit(labelsOf(r.config).service, r.stateSince / 1000)
+    if (r.stateSince !== undefined) emit({ service: r.config.name }, r.stateSince / 1000)
   }),
   itemSeries(CONSECUTIVE_FAILURES, perService, (r, _s, emit) => {
-    if (r.last) emit(labelsOf(r.config).service, r.consecutiveFailures)
+    if (r.last) emit({ service: r.config.name }, r.consecutiveFailures)
   }),
   // Ratios are withheld until every service has a result: a half-finished
   // first round would report a readiness that nobody measured.
@@ -114,14 +70,13 @@ export const serviceCollector = collector<Snapshot>('services', [
     if (s.complete && s.ratios.overall !== undefined) emit({}, s.ratios.overall)
   }),
   itemSeries(PROBES_TOTAL, perService, (r, _s, emit) => {
-    emit(labelsOf(r.config).service, r.probes)
+    emit({ service: r.config.name }, r.probes)
   }),
   // Every reason starts at 0 so that increase() sees the first failure.
   itemSeries(PROBE_FAILURES_TOTAL, perService, (r, _s, emit) => {
-    const labels = labelsOf(r.config).reasons
-    for (let i = 0; i < REASONS.length; i++) emit(labels[i]!, r.failures[REASONS[i]!])
+    for (const reason of REASONS) emit({ service: r.config.name, reason }, r.failures[reason])
   }),
   itemSeries(STATE_CHANGES_TOTAL, perService, (r, _s, emit) => {
-    emit(labelsOf(r.config).service, r.stateChanges)
+    emit({ service: r.config.name }, r.stateChanges)
   }),
 ])

@@ -26,12 +26,13 @@ export function renderText<In>(collectors: readonly Collector<In>[], input: In, 
 }
 
 /**
- * The same, as the bytes sent. A row is its metric's name (encoded once),
- * the `{…} ` of its label set (kept as text per frozen label set: a
- * service's own, the same object at every scrape) and its value, written
- * straight into one buffer. Building a string per line and joining them cost
- * 3–5 µs per service at 3,000 services, most of it flattening the joined
- * ropes (bench/scale.ts; figures in the README).
+ * The same, as the bytes sent. A row is its metric's name and the label
+ * names around the values (encoded once per metric), the values and the
+ * row's value, written straight into one buffer. Building a string per line
+ * and joining them cost 3–5 µs per service at 3,000 services, most of it
+ * flattening the joined ropes (bench/scale.ts; figures in the README).
+ * Nothing is kept per label set: the text of each service's fifteen label
+ * sets, kept between scrapes, was a quarter of a daemon's heap per service.
  */
 export function renderBytes<In>(collectors: readonly Collector<In>[], input: In, options: RenderOptions, sizeHint = 16 * 1024): Buffer {
   const out = new ByteWriter(sizeHint)
@@ -56,17 +57,15 @@ export function writeCollectors<In>(out: ByteWriter, collectors: readonly Collec
       out.bytes(headerOf(s.def))
       const afterHeader = out.length
       const head = headOf(s.def)
+      const around = labels.length > 0 ? aroundOf(s.def) : undefined
       const emit = (values: Readonly<Record<string, string>>, value: number) => {
         out.bytes(head)
-        if (labels.length > 0) {
-          const kept = LABEL_TEXTS.get(values)
-          if (kept !== undefined && sameNames(kept.names, labels)) out.write(kept.text, kept.ascii)
-          else {
-            const text = labelText(labels, values)
-            // A frozen label set is a service's own, the same object at every scrape: its text is kept with it.
-            if (kept === undefined && Object.isFrozen(values)) LABEL_TEXTS.set(values, { names: labels, text, ascii: ASCII.test(text) })
-            out.write(text, false)
+        if (around) {
+          for (let i = 0; i < labels.length; i++) {
+            out.bytes(around[i]!)
+            out.labelValue(values[labels[i]!] ?? '')
           }
+          out.bytes(around[labels.length]!)
         }
         out.ascii(formatValue(value))
         out.newline()
@@ -201,10 +200,10 @@ export class ByteWriter {
     this.length += this.#buf.write(text, this.length, 'utf8')
   }
 
-  /** Text known to be ASCII (`ascii`), or any text. */
-  write(text: string, ascii: boolean): void {
-    if (ascii) this.ascii(text)
-    else this.text(text)
+  /** A label value, escaped as the format wants (backslash, newline, double quote). */
+  labelValue(value: string): void {
+    if (PLAIN.test(value)) this.ascii(value)
+    else this.text(escapeLabel(value))
   }
 
   newline(): void {
@@ -235,29 +234,21 @@ function headOf(def: MetricDef): Buffer {
   return head
 }
 
-/**
- * The `{…} ` of each frozen label set (a service's own, built once per
- * service), kept as text with the label names it was written for: several
- * metrics share one label set (`{service}` serves six), so a service's rows
- * need about 15 texts rather than one per row, and text costs half what a
- * Buffer does. Dropped with the label set (a removed service).
- */
-const LABEL_TEXTS = new WeakMap<object, { names: readonly string[]; text: string; ascii: boolean }>()
+/** What goes around a metric's label values: `{a="`, `",b="` … and `"} `. */
+const AROUND = new WeakMap<MetricDef, Buffer[]>()
 
-const ASCII = /^[\x00-\x7f]*$/
-
-function labelText(names: readonly string[], values: Readonly<Record<string, string>>): string {
-  let text = '{'
-  for (let i = 0; i < names.length; i++) text += `${i ? ',' : ''}${names[i]}="${escapeLabel(values[names[i]!] ?? '')}"`
-  return `${text}} `
+function aroundOf(def: MetricDef): Buffer[] {
+  let around = AROUND.get(def)
+  if (!around) {
+    const names = def.labels
+    around = [...names.map((name, i) => Buffer.from(`${i ? '",' : '{'}${name}="`)), Buffer.from('"} ')]
+    AROUND.set(def, around)
+  }
+  return around
 }
 
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
+/** A label value written as it is: printable ASCII without a backslash or a double quote. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
 
 function formatValue(value: number): string {
   if (Number.isNaN(value)) return 'NaN'
