@@ -79,7 +79,10 @@ export async function runProbe(service: ServiceConfig, secrets: SecretSet, baseD
       ok: failed.length === 0,
       reason: failed.length ? (outcome.reason ?? 'expectation') : undefined,
       error: failed.length ? secrets.redact(failed.map((c) => `${c.name}: ${c.detail ?? 'failed'}`).join('; ')) : undefined,
-      checks: checks.map((c) => (c.detail ? { ...c, detail: secrets.redact(c.detail) } : c)),
+      checks: checks.map((c) => {
+        const detail = c.detail && secrets.redact(c.detail)
+        return detail === c.detail ? c : { ...c, detail }
+      }),
       info: redactStrings(outcome.info ?? {}, secrets),
       facts: redactStrings(outcome.facts ?? {}, secrets),
       findings: redactStrings(outcome.findings ?? [], secrets),
@@ -108,13 +111,30 @@ function genericChecks(service: ServiceConfig, outcome: ProbeOutcome, wallMs: nu
 
 /**
  * Probes keep secrets out of what they report; this is the safety net for
- * every string in it, however deep (a migration reader's error text).
+ * every string in it, however deep (a migration reader's error text). What
+ * has nothing to mask is kept as it is, not copied: a result lives until the
+ * next run, so every copy was heap the old generation had to hold and sweep.
  */
 function redactStrings<T>(value: T, secrets: SecretSet): T {
   if (typeof value === 'string') return secrets.redact(value) as T
-  if (Array.isArray(value)) return value.map((v) => redactStrings(v, secrets)) as T
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i]
+      const r = redactStrings(v, secrets)
+      if (r !== v) (copy ??= [...value])[i] = r
+    }
+    return (copy ?? value) as T
+  }
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, secrets)])) as T
+    const record = value as Record<string, unknown>
+    let copy: Record<string, unknown> | undefined
+    for (const key in record) {
+      const v = record[key]
+      const r = redactStrings(v, secrets)
+      if (r !== v) (copy ??= { ...record })[key] = r
+    }
+    return (copy ?? value) as T
   }
   return value
 }
