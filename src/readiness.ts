@@ -106,8 +106,17 @@ export function describeVariable(v: UnconfiguredVariable): string {
 /** Worst first: a placeholder is a template nobody filled in; weak at least holds a value. */
 const SEVERITY: Record<UnconfiguredVariable['state'], number> = { placeholder: 3, missing: 2, weak: 1, unaudited: 0 }
 
+/** The index of each env audit, built once: the store judges readiness after every result, the audit changes once a round. */
+const ENV_INDEXES = new WeakMap<readonly EnvSourceFinding[], (name: string) => UnconfiguredVariable | undefined>()
+
 /** For each variable, its worst unconfigured state across the audited sources (undefined when configured everywhere). */
 function envIndex(env: readonly EnvSourceFinding[]): (name: string) => UnconfiguredVariable | undefined {
+  let lookup = ENV_INDEXES.get(env)
+  if (!lookup) ENV_INDEXES.set(env, (lookup = buildEnvIndex(env)))
+  return lookup
+}
+
+function buildEnvIndex(env: readonly EnvSourceFinding[]): (name: string) => UnconfiguredVariable | undefined {
   const index = new Map<string, UnconfiguredVariable | null>()
   for (const source of env) {
     for (const v of source.variables) {

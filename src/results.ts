@@ -88,6 +88,8 @@ export class ResultStore {
    * /metrics render, and most of what its garbage collections had to move).
    */
   #readiness = new Map<string, Readiness>()
+  /** What the store itself judges on (no fresh results), built once per env audit rather than once per result. */
+  #ownFacts: ReadinessFacts | undefined
 
   /**
    * Adopts a (re)loaded service list. Counters and states of services that
@@ -143,6 +145,7 @@ export class ResultStore {
   /** Keeps the latest env audit; `needs_env` makes it part of readiness. */
   recordEnv(findings: EnvSourceFinding[], at = Date.now()): void {
     this.#env = findings
+    this.#ownFacts = undefined
     this.#refreshStates([...this.#records.keys()], at)
   }
 
@@ -223,13 +226,17 @@ export class ResultStore {
 
   /** Moves each named service to its current state, noting when it changed ("down for 3 h"). */
   #refreshStates(names: readonly string[], at: number): void {
-    const readiness = computeReadiness(this.#configs, this.#facts(new Map()), names)
+    const readiness = computeReadiness(this.#configs, (this.#ownFacts ??= this.#facts(new Map())), names)
     for (const name of names) {
       const rec = this.#records.get(name)
       if (!rec) continue
+      const was = this.#readiness.get(name)
       const now = readiness.get(name)!
       // The env audit re-judges every service at every run; only a verdict that changed is a new revision.
-      if (!sameVerdict(this.#readiness.get(name), now)) rec.revision++
+      if (!sameVerdict(was, now)) rec.revision++
+      // Ready again is the same verdict in every detail (no causes): the one kept since the last run stays,
+      // so each run of a healthy service leaves no verdict behind for the old generation to collect.
+      else if (was!.ready && now.ready && was!.up === now.up) continue
       this.#readiness.set(name, now)
       const state = stateOf(rec.up, now)
       if (state !== rec.state) {
