@@ -259,8 +259,17 @@ function watched(credentials: ChannelCredentials, budget: ByteBudget, sockets: S
   const create = credentials._createSecureConnector.bind(credentials)
   credentials._createSecureConnector = (...args) => {
     const connector = create(...args)
+    // grpc-js destroys a subchannel's connector when the closed channel lets go of it, yet a subchannel
+    // that failed (a refused port) still reconnects when its backoff ends: a connection after the run,
+    // kept if the port has a listener by then. A destroyed connector refuses before the TCP connect.
+    let destroyed = false
+    const over = () => new Error('the probe run is over')
     return {
       connect: async (socket) => {
+        if (destroyed) {
+          socket.destroy()
+          throw over()
+        }
         keep(socket)
         try {
           const result = await connector.connect(socket)
@@ -272,9 +281,12 @@ function watched(credentials: ChannelCredentials, budget: ByteBudget, sockets: S
           throw err
         }
       },
-      waitForReady: () => connector.waitForReady(),
+      waitForReady: () => (destroyed ? Promise.reject(over()) : connector.waitForReady()),
       getCallCredentials: () => connector.getCallCredentials(),
-      destroy: () => connector.destroy(),
+      destroy: () => {
+        destroyed = true
+        connector.destroy()
+      },
     }
   }
   return credentials

@@ -6,6 +6,7 @@
 // health service; then a closed port, a tarpit and a peer that answers garbage.
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:net'
 import * as grpc from '@grpc/grpc-js'
 import { service as healthService, type HealthImplementation } from 'grpc-health-check'
 import t from 'tap'
@@ -201,6 +202,23 @@ t.test('wrong port is refused; an unknown host is dns', async (t) => {
   t.notMatch(result.error, /\(\d{4}-\d\d-\d\dT/, 'without grpc-js time stamps')
   const dns = await probe('gt-grpc-nowhere.invalid:50051')
   t.equal(dns.result.reason, 'dns', dns.result.error ?? '')
+})
+
+t.test('a refused port that listens right after the run gets no late connection from it', async (t) => {
+  // grpc-js reconnects a failed subchannel when its backoff ends (1 s, ± 20 %), even once the channel is
+  // closed; before the connector refused after the run, that connection came and stayed open.
+  const port = await closedPort()
+  const { result } = await probe(`127.0.0.1:${port}`)
+  t.equal(result.reason, 'refused', result.error ?? '')
+  let accepted = 0
+  const late = createServer((socket) => {
+    accepted++
+    socket.destroy()
+  })
+  await new Promise<void>((listening) => late.listen(port, '127.0.0.1', listening))
+  t.teardown(() => void late.close())
+  await new Promise((r) => setTimeout(r, 2000))
+  t.equal(accepted, 0, 'no connection within twice the backoff')
 })
 
 t.test('a tarpit (accepts, never answers) is timeout, at the timeout', async (t) => {
