@@ -21,9 +21,17 @@ const STATES: readonly ServiceState[] = ['ready', 'not_ready', 'down', 'pending'
 const OK = 0b100
 
 export class RunHistory {
-  readonly #at = new Float64Array(HISTORY_SIZE)
+  readonly #at: Float64Array
   /** The state's index in STATES, and OK when the run passed. */
-  readonly #flags = new Uint8Array(HISTORY_SIZE)
+  readonly #flags: Uint8Array
+
+  constructor() {
+    // Both arrays view one buffer: an ArrayBuffer costs about 200 bytes of its
+    // own (the object, its backing store's record), a fifth of the ring again.
+    const buffer = new ArrayBuffer(HISTORY_SIZE * (Float64Array.BYTES_PER_ELEMENT + 1))
+    this.#at = new Float64Array(buffer, 0, HISTORY_SIZE)
+    this.#flags = new Uint8Array(buffer, HISTORY_SIZE * Float64Array.BYTES_PER_ELEMENT, HISTORY_SIZE)
+  }
   /** The slot the next run goes to. */
   #next = 0
   #length = 0
