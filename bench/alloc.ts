@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import WebSocket from 'ws'
-import { cleanupSync, every, ROOT, scrape, sleep, startDaemon, startFleet, tempDir, type DaemonChild, type Fleet } from './lib/fleet.js'
+import { cleanupSync, configYaml, every, healthy, ROOT, scrape, sleep, startDaemon, startFleet, tempDir, type DaemonChild, type Fleet } from './lib/fleet.js'
 import { freePort, requireFreshBuild } from './lib/peers.js'
 
 const { values: flags } = parseArgs({ options: { services: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '60' }, warmup: { type: 'string', default: '40' } } })
@@ -90,9 +90,8 @@ let daemon: DaemonChild | undefined
 try {
   fleet = await startFleet()
   const port = await freePort()
-  const lines = Array.from({ length: N }, (_, i) => `  - { name: s${i}, group: healthy, probe: http, url: "http://127.0.0.1:${fleet!.httpPort}/s${i}", expect: { status: [200], json: { status: ok } } }`)
   const config = join(tempDir('gt-alloc-'), 'alloc.yml')
-  writeFileSync(config, `defaults: { interval: 30s, timeout: 2s }\nservices:${N ? `\n${lines.join('\n')}` : ' []'}\n`)
+  writeFileSync(config, configYaml('30s', '2s', healthy(fleet, N)))
   process.env.BENCH_DAEMON_FLAGS = `${process.env.BENCH_DAEMON_FLAGS ?? ''} --inspect=127.0.0.1:${port}`
   daemon = await startDaemon(BIN, config)
   const d = daemon

@@ -22,6 +22,8 @@ import { PROBE_KINDS } from '../probes/index.js'
 import { parseConfig } from '../src/config/load.js'
 import {
   cleanupSync,
+  configYaml as fleetConfig,
+  healthy,
   ROOT,
   every,
   maxOpenFiles,
@@ -39,6 +41,7 @@ import {
   type DaemonChild,
   type Fleet,
   type ProcStats,
+  type Target,
 } from './lib/fleet.js'
 import { requireFreshBuild } from './lib/peers.js'
 
@@ -78,24 +81,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
 
 // ---------------------------------------------------------------- configs
 
-interface Target {
-  name: string
-  group: string
-  url: string
-}
-
-function configYaml(interval: string, timeout: string, targets: readonly Target[]): string {
-  const head = `defaults: { interval: ${interval}, timeout: ${timeout} }\n${CONCURRENCY === undefined ? '' : `concurrency: ${CONCURRENCY}\n`}`
-  if (targets.length === 0) return `${head}services: []\n`
-  const lines = targets.map((t) => `  - { name: ${t.name}, group: ${t.group}, probe: http, url: "${t.url}", expect: { status: [200], json: { status: ok } } }`)
-  return `${head}services:\n${lines.join('\n')}\n`
-}
+/** The bench's configs: the fleet's, with --concurrency when given. */
+const configYaml = (interval: string, timeout: string, targets: readonly Target[]) => fleetConfig(interval, timeout, targets, CONCURRENCY)
 
 /** The concurrency the daemon will use: the flag, else the config loader's default. */
 const EFFECTIVE_CONCURRENCY = parseConfig(configYaml('30s', '2s', []), 'probe.yml', PROBE_KINDS, {}).concurrency
 const concurrencyLabel = `concurrency ${EFFECTIVE_CONCURRENCY}${CONCURRENCY === undefined ? ' (config default)' : ''}`
 
-const healthy = (fleet: Fleet, n: number): Target[] => Array.from({ length: n }, (_, i) => ({ name: `s${i}`, group: 'healthy', url: `http://127.0.0.1:${fleet.httpPort}/s${i}` }))
 
 function writeConfig(name: string, text: string): string {
   const file = join(dir, name)

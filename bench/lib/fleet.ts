@@ -109,6 +109,26 @@ function serveFleet(): void {
 
 if (process.argv[2] === 'serve' && process.send && process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) serveFleet()
 
+// ---------------------------------------------------------------- configs for the daemon
+
+/** A service of the daemon's config, probing the fleet. */
+export interface Target {
+  name: string
+  group: string
+  url: string
+}
+
+/** A config of http services (an expected JSON body as well as the status), every one at `interval`. */
+export function configYaml(interval: string, timeout: string, targets: readonly Target[], concurrency?: number): string {
+  const head = `defaults: { interval: ${interval}, timeout: ${timeout} }\n${concurrency === undefined ? '' : `concurrency: ${concurrency}\n`}`
+  if (targets.length === 0) return `${head}services: []\n`
+  const lines = targets.map((t) => `  - { name: ${t.name}, group: ${t.group}, probe: http, url: "${t.url}", expect: { status: [200], json: { status: ok } } }`)
+  return `${head}services:\n${lines.join('\n')}\n`
+}
+
+/** `n` services on the fleet's healthy endpoint, s0 … s(n−1). */
+export const healthy = (fleet: Fleet, n: number): Target[] => Array.from({ length: n }, (_, i) => ({ name: `s${i}`, group: 'healthy', url: `http://127.0.0.1:${fleet.httpPort}/s${i}` }))
+
 // ---------------------------------------------------------------- the fleet (bench side)
 
 export interface Fleet {
